@@ -1,0 +1,123 @@
+"""The Shanghai–Dalian counterpart-cooperation coordination system."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from coordination.config import Config
+from coordination.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(os.environ.get("INSTANCE_PATH") or _default_instance()),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    limiter.init_app(app)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+
+    from coordination import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _default_instance() -> str:
+    from coordination.config import INSTANCE_DIR
+
+    return str(INSTANCE_DIR)
+
+
+def select_locale() -> str:
+    languages = ("zh_Hans_CN", "en")
+    if (lang := session.get("lang")) in languages:
+        return lang
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "zh_Hans_CN"  # Chinese first, whatever the browser says.
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite ignores foreign keys unless told; WAL lets the worker read while the web writes.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coordination.audit.views import bp as audit_bp
+    from coordination.auth.views import bp as auth_bp
+    from coordination.framework.views import bp as framework_bp
+    from coordination.main.views import bp as main_bp
+    from coordination.organizations.views import bp as organizations_bp
+
+    for bp in (main_bp, auth_bp, organizations_bp, framework_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from coordination import navigation
+    from coordination.timeutil import to_local
+
+    @app.template_filter("local")
+    def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return to_local(value).strftime(fmt) if value else ""
+
+    @app.context_processor
+    def inject_layout() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {
+            "nav_items": navigation.items_for(current_user),
+            "current_locale": str(get_locale()),
+        }
+
+    @app.before_request
+    def remember_endpoint() -> None:
+        g.endpoint = request.endpoint
+
+
+def _register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "object-src 'none'"
+    )
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

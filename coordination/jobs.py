@@ -1,0 +1,92 @@
+"""Background jobs on RQ: the queue, enqueue-after-commit, and the app-context wrapper.
+
+Jobs take ids, reload rows and are idempotent; the database stays the source of truth, so a
+job that never reaches Redis is picked up again by the sweep rather than lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_worker_app: Flask | None = None
+
+
+def redis_connection(url: str | None = None) -> Redis:
+    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+
+
+def get_queue(connection: Redis | None = None) -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection())
+
+
+def redis_available() -> bool:
+    try:
+        return bool(redis_connection().ping())
+    except RedisError:
+        return False
+
+
+def run_in_app(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Entry point RQ calls: gives the job an app context (the worker's, or a new app)."""
+    global _worker_app
+    if has_app_context():
+        return func(*args, **kwargs)
+    if _worker_app is None:
+        from coordination import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        return func(*args, **kwargs)
+
+
+def enqueue_after_commit(
+    session: Session,
+    func: Callable[..., Any],
+    *args: Any,
+    job_id: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Queue func(*args) once the surrounding transaction commits, never before (a worker must
+    not see a row that may yet roll back)."""
+    session.info.setdefault("after_commit_jobs", []).append((func, args, job_id, at))
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_jobs(session: Session) -> None:
+    pending = session.info.pop("after_commit_jobs", [])
+    if not pending:
+        return
+    try:
+        queue = get_queue()
+        for func, args, job_id, at in pending:
+            if at is None:
+                queue.enqueue(run_in_app, func, *args, job_id=job_id)
+            else:
+                queue.enqueue_at(at, run_in_app, func, *args, job_id=job_id)
+    except RedisError as error:
+        # The rows are committed; the sweep will hand them to Redis when it is back.
+        log.warning("Redis unavailable, %d job(s) wait for the sweep: %s", len(pending), error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_jobs(session: Session) -> None:
+    session.info.pop("after_commit_jobs", None)
+
+
+def run_worker(*, burst: bool = False) -> None:
+    global _worker_app
+    _worker_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    connection = redis_connection()
+    worker = Worker([get_queue(connection)], connection=connection)
+    worker.work(burst=burst, with_scheduler=True)

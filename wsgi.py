@@ -1,0 +1,3 @@
+from coordination import create_app
+
+app = create_app()
