@@ -1,0 +1,67 @@
+"""The audit helper every operation calls in the same transaction as its change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from coordination.audit.models import AuditEvent
+from coordination.extensions import db
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+    """The named attributes of obj as JSON-safe values, for before/after."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def _current_actor_id() -> int | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; the caller's commit makes change and record atomic."""
+    if obj is not None:
+        if getattr(obj, "id", None) is None:
+            db.session.flush()
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    event = AuditEvent(
+        action=action,
+        object_type=object_type or "system",
+        object_id=object_id,
+        summary=summary[:300],
+        before=before,
+        after=after,
+        actor_id=actor_id if actor_id is not None else _current_actor_id(),
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import func, select
+
+from coordination import permissions
+from coordination.audit.models import AuditEvent
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.timeutil import LOCAL_TZ
+
+bp = Blueprint("audit", __name__)
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    """A local (Asia/Shanghai) day from the filter, as the naive UTC instant it starts at."""
+    try:
+        day = datetime.strptime(value or "", "%Y-%m-%d")
+    except ValueError:
+        return None
+    return day.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
+@bp.route("/admin/audit")
+@permissions.require(permissions.can_view_audit)
+def index() -> Any:
+    query = select(AuditEvent)
+    filters = {
+        "action": (request.args.get("action") or "").strip(),
+        "object_type": (request.args.get("object_type") or "").strip(),
+        "object_id": request.args.get("object_id", type=int),
+        "actor": (request.args.get("actor") or "").strip(),
+        "since": request.args.get("since") or "",
+        "until": request.args.get("until") or "",
+    }
+    if filters["action"]:
+        query = query.where(AuditEvent.action.startswith(filters["action"]))
+    if filters["object_type"]:
+        query = query.where(AuditEvent.object_type == filters["object_type"])
+    if filters["object_id"]:
+        query = query.where(AuditEvent.object_id == filters["object_id"])
+    if filters["actor"]:
+        query = query.where(AuditEvent.actor_id.in_(select(User.id).where(User.username == filters["actor"])))
+    if since := _parse_day(filters["since"]):
+        query = query.where(AuditEvent.at >= since)
+    if until := _parse_day(filters["until"]):
+        query = query.where(AuditEvent.at < until + timedelta(days=1))
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * size).limit(size)
+    ).all()
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return render_template(
+        "audit/index.html",
+        events=events,
+        filters=filters,
+        filter_args={k: v for k, v in filters.items() if v},
+        page=page,
+        pages=max((total + size - 1) // size, 1),
+        total=total,
+        actions=actions,
+    )

@@ -1,0 +1,101 @@
+"""Users, their roles and their memberships in bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from coordination.extensions import db
+from coordination.organizations.models import Body
+from coordination.timeutil import utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # 系统管理员
+    LEADER = "leader"  # 领导小组成员: reads everything
+    LEAD_STAFF = "lead_staff"  # 牵头部门工作人员
+    SECRETARY = "secretary"  # 秘书
+    LIAISON = "liaison"  # 成员单位联络员
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    role_links: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def set_password(self, password: str) -> None:
+        # scrypt in production; tests configure a cheaper method so suites stay fast.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and on reload.
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(link.role) for link in self.role_links}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_roles(self, roles: set[Role]) -> None:
+        keep = [link for link in self.role_links if link.role in roles]
+        have = {link.role for link in keep}
+        self.role_links = keep + [UserRole(role=r.value) for r in roles if r.value not in have]
+
+    @property
+    def bodies(self) -> list[Body]:
+        return [m.body for m in self.memberships]
+
+    @property
+    def body_ids(self) -> set[int]:
+        return {m.body_id for m in self.memberships}
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "body_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60), default="")
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    body: Mapped[Body] = relationship(lazy="joined")

@@ -1,0 +1,66 @@
+"""Shared form pieces: validators with messages in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, widgets
+from wtforms.validators import DataRequired, Length, ValidationError
+
+# WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
+# zh_Hans_CN catalogue of its own).
+WTFORMS_MESSAGES = (
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Choices cannot be None."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("'%(value)s' are not valid choices for this field."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+    _l("Invalid email address."),
+    _l("Invalid input."),
+    _l("This field is required."),
+)
+
+
+class _BabelTranslations:
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    """Base form: WTForms' built-in messages speak the user's language."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _BabelTranslations:
+            return _BabelTranslations()
+
+
+def required() -> DataRequired:
+    return DataRequired(message=_l("This field is required."))
+
+
+def max_length(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        # Unknown values are rejected with a message instead of WTForms' English default.
+        valid = {value for value, *_ in self.iter_choices()}
+        for value in self.data or []:
+            if str(value) not in {str(v) for v in valid}:
+                raise ValidationError(self.gettext("Not a valid choice."))

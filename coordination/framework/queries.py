@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coordination.extensions import db
+from coordination.framework.models import Area, KeyTask
+from coordination.organizations.models import Mechanism
+
+
+def areas_with_tasks(mechanism: Mechanism) -> list[Area]:
+    return list(
+        db.session.scalars(
+            select(Area)
+            .where(Area.mechanism_id == mechanism.id)
+            .options(selectinload(Area.key_tasks))
+            .order_by(Area.number)
+        )
+    )
+
+
+def key_task_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
+    tasks = db.session.scalars(
+        select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
+    )
+    return [(t.id, t.label) for t in tasks]

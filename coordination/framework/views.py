@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from coordination import permissions
+from coordination.framework import queries
+from coordination.organizations.queries import current_mechanism
+
+bp = Blueprint("framework", __name__)
+
+
+@bp.route("/framework")
+@permissions.require(permissions.can_read_mechanism)
+def index() -> Any:
+    mechanism = current_mechanism()
+    return render_template(
+        "framework/index.html", mechanism=mechanism, areas=queries.areas_with_tasks(mechanism)
+    )

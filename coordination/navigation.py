@@ -1,0 +1,37 @@
+"""The main navigation, by role: each entry shows only to users its predicate admits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from coordination import permissions
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any
+    allowed: Callable[[Any], bool]
+    prefix: str  # blueprint or endpoint prefix that marks the item active
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("main.index", _l("Home"), permissions.can_read_mechanism, "main."),
+    NavItem(
+        "organizations.overview", _l("Mechanism"), permissions.can_read_mechanism, "organizations.overview"
+    ),
+    NavItem("framework.index", _l("Key tasks"), permissions.can_read_mechanism, "framework."),
+    NavItem("organizations.admin_bodies", _l("Units"), permissions.can_administer, "organizations.admin"),
+    NavItem("auth.admin_users", _l("Users"), permissions.can_administer, "auth.admin"),
+    NavItem("audit.index", _l("Audit log"), permissions.can_view_audit, "audit."),
+]
+
+
+def items_for(user: Any) -> list[NavItem]:
+    if not user or not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if item.allowed(user)]

@@ -1,0 +1,103 @@
+"""Changes to bodies: the tier rules live here so every entry point obeys them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from coordination.audit.operations import record, snapshot
+from coordination.extensions import db
+from coordination.organizations.models import KIND_TIER, Body, BodyKind, Mechanism, Party, Tier
+
+BODY_FIELDS = (
+    "party_id",
+    "tier",
+    "kind",
+    "name_zh",
+    "name_en",
+    "short_name",
+    "parent_id",
+    "sort_order",
+    "active",
+)
+
+
+class BodyRuleError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class BodyData:
+    party_id: int
+    tier: str
+    kind: str
+    name_zh: str
+    name_en: str = ""
+    short_name: str = ""
+    parent_id: int | None = None
+    sort_order: int = 0
+
+
+def _check(mechanism: Mechanism, data: BodyData, body: Body | None) -> None:
+    party = db.session.get(Party, data.party_id)
+    if party is None or party.mechanism_id != mechanism.id:
+        raise BodyRuleError("party_id", _("Choose a party of this mechanism."))
+    if KIND_TIER[BodyKind(data.kind)] != Tier(data.tier):
+        raise BodyRuleError("tier", _("A body of this kind belongs on another tier."))
+    if data.parent_id:
+        parent = db.session.get(Body, data.parent_id)
+        if parent is None or parent.mechanism_id != mechanism.id:
+            raise BodyRuleError("parent_id", _("Choose a parent unit of this mechanism."))
+        if parent.party_id != data.party_id or parent.tier != data.tier:
+            raise BodyRuleError("parent_id", _("The parent unit must be on the same tier and the same side."))
+        ancestor: Body | None = parent
+        while ancestor is not None:
+            if body is not None and ancestor.id == body.id:
+                raise BodyRuleError("parent_id", _("A unit cannot be placed under itself."))
+            ancestor = ancestor.parent
+    name = data.name_zh.strip()
+    clash = db.session.scalar(
+        select(Body.id).where(
+            Body.party_id == data.party_id,
+            func.lower(Body.name_zh) == name.lower(),
+            Body.id != (body.id if body else -1),
+        )
+    )
+    if clash:
+        raise BodyRuleError("name_zh", _("A body named %(name)s already exists on this side.", name=name))
+
+
+def create_body(mechanism: Mechanism, data: BodyData) -> Body:
+    _check(mechanism, data, None)
+    body = Body(mechanism_id=mechanism.id, **{**data.__dict__, "name_zh": data.name_zh.strip()})
+    db.session.add(body)
+    db.session.flush()
+    record("body.create", body, summary=body.name_zh, after=snapshot(body, *BODY_FIELDS))
+    return body
+
+
+def update_body(body: Body, data: BodyData) -> None:
+    _check(body.mechanism, data, body)
+    before = snapshot(body, *BODY_FIELDS)
+    for key, value in data.__dict__.items():
+        setattr(body, key, value.strip() if isinstance(value, str) else value)
+    db.session.flush()
+    record("body.update", body, summary=body.name_zh, before=before, after=snapshot(body, *BODY_FIELDS))
+
+
+def set_active(body: Body, active: bool) -> None:
+    """Bodies are deactivated, never deleted: plans and tasks keep pointing at them."""
+    if body.active == active:
+        return
+    body.active = active
+    record(
+        "body.activate" if active else "body.deactivate",
+        body,
+        summary=body.name_zh,
+        before={"active": not active},
+        after={"active": active},
+    )
