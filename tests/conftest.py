@@ -1,0 +1,139 @@
+"""Test fixtures: every app test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+
+The schema is built by the migrations (so they are exercised on both), once per backend per
+session; each test then starts from empty tables with the mechanism seeded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from coordination import create_app
+from coordination.config import TestingConfig, normalise_database_url
+from coordination.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "demo-pass-2026"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def backend_url(backend: str, tmp_dir: Path) -> str:
+    if backend == "postgresql":
+        return normalise_database_url(os.environ["TEST_DATABASE_URL"])
+    return f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def make_app(url: str, **overrides: Any) -> Flask:
+    return create_app(
+        {
+            **{k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": url,
+            **overrides,
+        }
+    )
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop everything and rebuild from the migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            else:
+                db.metadata.drop_all(conn)
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=str(ROOT / "migrations"))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = backend_url(request.param, tmp_path_factory.mktemp(request.param))
+    reset_schema(make_app(url))
+    return url
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(database_url, OUTBOX_DIR=str(tmp_path / "outbox"), UPLOAD_DIR=str(tmp_path / "uploads"))
+    with app.app_context():
+        _empty_tables()
+        from coordination import seed
+
+        seed.load_mechanism()
+        seed.load_demo_users()
+        db.session.commit()
+        yield app
+        db.session.remove()
+
+
+class Client(FlaskClient):
+    """Requests run in their own app (so g, the locale and the user are per request, as in
+    production); afterwards the test's session starts a fresh transaction to see their writes."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        db.session.rollback()
+        return response
+
+
+@pytest.fixture
+def web_app(app: Flask) -> Flask:
+    web = make_app(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        OUTBOX_DIR=app.config["OUTBOX_DIR"],
+        UPLOAD_DIR=app.config["UPLOAD_DIR"],
+    )
+    web.test_client_class = Client
+    return web
+
+
+@pytest.fixture
+def client(web_app: Flask) -> FlaskClient:
+    return web_app.test_client()
+
+
+@pytest.fixture
+def login(client: FlaskClient):
+    def do_login(username: str, password: str = DEMO_PASSWORD) -> Any:
+        client.post("/logout")
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, f"login as {username} failed"
+        return response
+
+    return do_login
+
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html) or re.compile(r'value="([^"]+)"[^>]*name="csrf_token"').search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The .mo files are build products (ignored by git); compile them from the .po sources.
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n.py"), "compile"], check=True)
