@@ -1,0 +1,73 @@
+"""Assignment (督办事项): assigned → acknowledged (签收) → in progress → completion submitted →
+closed (审核销号); submitted → returned (退回) → in progress; cancelled by a lead department.
+Overdue is derived from the deadline and the state, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_UNIT_LIAISON, build, needs_text
+
+
+class AssignmentState(StrEnum):
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+S = AssignmentState
+TERMINAL_STATES = frozenset({S.CLOSED, S.CANCELLED})
+OPEN_STATES = frozenset({S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED})
+UNIT = (ROLE_UNIT_LIAISON,)
+LEAD = (ROLE_LEAD_DEPARTMENT, ROLE_ADMIN)
+
+
+def _quality(context: Mapping[str, Any]) -> str | None:
+    quality = context.get("quality")
+    return (
+        None
+        if quality is None or (isinstance(quality, int) and 1 <= quality <= 5)
+        else "quality out of range"
+    )
+
+
+TRANSITIONS = build(
+    [
+        ([S.ASSIGNED], "acknowledge", S.ACKNOWLEDGED, UNIT, None),
+        ([S.ACKNOWLEDGED], "start", S.IN_PROGRESS, UNIT, None),
+        # A report starts the work; an unacknowledged task must be acknowledged first.
+        ([S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED], "report", S.IN_PROGRESS, UNIT, None),
+        ([S.IN_PROGRESS], "submit_completion", S.SUBMITTED, UNIT, needs_text("results", "results required")),
+        ([S.SUBMITTED], "close", S.CLOSED, LEAD, _quality),
+        ([S.SUBMITTED], "return", S.RETURNED, LEAD, needs_text("reason")),
+        ([S.RETURNED], "resume", S.IN_PROGRESS, UNIT, None),
+        (
+            [S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED, S.SUBMITTED],
+            "cancel",
+            S.CANCELLED,
+            LEAD,
+            needs_text("reason"),
+        ),
+    ]
+)
+
+
+def can_request_extension(state: AssignmentState) -> bool:
+    return state in {S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED}
+
+
+def is_overdue(state: AssignmentState, deadline: date, today: date) -> bool:
+    """Past the deadline and still the unit's to do. A submitted completion is waiting for the
+    lead department, not the unit, so it does not count as overdue while it waits."""
+    return state in OPEN_STATES and today > deadline
+
+
+def days_late(deadline: date, finished_on: date) -> int:
+    return max((finished_on - deadline).days, 0)

@@ -1,0 +1,66 @@
+"""Annual plan (年度计划): draft → consultation → on a joint meeting's agenda → adopted →
+issued → closed; any state before adoption can go back to draft."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, build, needs_text
+
+
+class PlanState(StrEnum):
+    DRAFT = "draft"
+    CONSULTATION = "consultation"  # 征求意见
+    SUBMITTED = "submitted"  # on a joint meeting's agenda
+    ADOPTED = "adopted"  # 审议通过
+    ISSUED = "issued"  # 印发
+    CLOSED = "closed"
+
+
+START_CONSULTATION = "start_consultation"
+SUBMIT = "submit"
+RETURN_TO_DRAFT = "return_to_draft"
+ADOPT = "adopt"
+ISSUE = "issue"
+AMEND = "amend"
+CLOSE = "close"
+
+EDITABLE_STATES = frozenset({PlanState.DRAFT, PlanState.CONSULTATION})
+LEAD = (ROLE_LEAD_DEPARTMENT, ROLE_ADMIN)
+
+
+def _has_items(context: Mapping[str, Any]) -> str | None:
+    return None if context.get("item_count", 0) > 0 else "plan has no items"
+
+
+def _submittable(context: Mapping[str, Any]) -> str | None:
+    return _has_items(context) or (None if context.get("meeting_id") else "no meeting chosen")
+
+
+def _has_meeting(context: Mapping[str, Any]) -> str | None:
+    return None if context.get("meeting_id") else "no meeting chosen"
+
+
+def _units_everywhere(context: Mapping[str, Any]) -> str | None:
+    return None if context.get("items_without_units", 0) == 0 else "items without responsible units"
+
+
+S = PlanState
+TRANSITIONS = build(
+    [
+        ([S.DRAFT], START_CONSULTATION, S.CONSULTATION, LEAD, _has_items),
+        ([S.DRAFT, S.CONSULTATION], SUBMIT, S.SUBMITTED, LEAD, _submittable),
+        ([S.CONSULTATION, S.SUBMITTED], RETURN_TO_DRAFT, S.DRAFT, LEAD, None),
+        ([S.SUBMITTED], ADOPT, S.ADOPTED, LEAD, _has_meeting),
+        ([S.ADOPTED], ISSUE, S.ISSUED, LEAD, _units_everywhere),
+        ([S.ISSUED], AMEND, S.ISSUED, LEAD, needs_text("reason")),
+        ([S.ISSUED], CLOSE, S.CLOSED, LEAD, None),
+    ]
+)
+
+
+def is_frozen(state: PlanState) -> bool:
+    """After issue the plan changes only through a recorded amendment."""
+    return state not in EDITABLE_STATES
