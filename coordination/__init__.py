@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -56,6 +56,8 @@ def _default_instance() -> str:
 
 def select_locale() -> str:
     languages = ("zh_Hans_CN", "en")
+    if not has_request_context():
+        return "zh_Hans_CN"  # CLI and jobs write Chinese (audit summaries, e-mails)
     if (lang := session.get("lang")) in languages:
         return lang
     if current_user and current_user.is_authenticated and current_user.locale in languages:
@@ -75,13 +77,25 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from coordination.assignments.views import bp as assignments_bp
     from coordination.audit.views import bp as audit_bp
     from coordination.auth.views import bp as auth_bp
     from coordination.framework.views import bp as framework_bp
     from coordination.main.views import bp as main_bp
+    from coordination.meetings.views import bp as meetings_bp
     from coordination.organizations.views import bp as organizations_bp
+    from coordination.plans.views import bp as plans_bp
 
-    for bp in (main_bp, auth_bp, organizations_bp, framework_bp, audit_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        organizations_bp,
+        framework_bp,
+        audit_bp,
+        plans_bp,
+        assignments_bp,
+        meetings_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -18,6 +18,8 @@ def register(app: Flask) -> None:
         created = seeding.load_mechanism()
         if demo:
             created += seeding.load_demo_users()
+            db.session.flush()
+            created += seeding.load_demo_work()
         db.session.commit()
         click.echo("created: " + (seeding._describe(created) if created else "nothing (already loaded)"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
@@ -16,8 +16,11 @@ WTFORMS_MESSAGES = (
     _l("Not a valid choice."),
     _l("Invalid Choice: could not coerce."),
     _l("Choices cannot be None."),
-    _l("'%(value)s' is not a valid choice for this field."),
-    _l("'%(value)s' are not valid choices for this field."),
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    ),
     _l("Not a valid integer value."),
     _l("Not a valid decimal value."),
     _l("Not a valid float value."),
@@ -31,11 +34,12 @@ WTFORMS_MESSAGES = (
 
 
 class _BabelTranslations:
+    # Unformatted lookups: WTForms applies its own %-formatting afterwards.
     def gettext(self, string: str) -> str:
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        return get_translations().ngettext(singular, plural, n)
 
 
 class Form(FlaskForm):

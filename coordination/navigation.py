@@ -24,6 +24,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "organizations.overview", _l("Mechanism"), permissions.can_read_mechanism, "organizations.overview"
     ),
+    NavItem("assignments.index", _l("Tasks"), permissions.can_read_mechanism, "assignments.index"),
+    NavItem("plans.index", _l("Annual plans"), permissions.can_read_mechanism, "plans."),
+    NavItem(
+        "assignments.verification", _l("Verification"), permissions.can_verify, "assignments.verification"
+    ),
+    NavItem("meetings.index", _l("Meetings"), permissions.can_read_mechanism, "meetings."),
     NavItem("framework.index", _l("Key tasks"), permissions.can_read_mechanism, "framework."),
     NavItem("organizations.admin_bodies", _l("Units"), permissions.can_administer, "organizations.admin"),
     NavItem("auth.admin_users", _l("Users"), permissions.can_administer, "auth.admin"),

@@ -47,3 +47,75 @@ def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+# --- plans and assignments ----------------------------------------------------------------
+# Workflow roles are relational: what the user is *to this object*, computed here so that
+# workflows/ stays pure and every transition asks the same question.
+
+
+def is_lead_department_staff(user: User) -> bool:
+    from coordination.organizations.models import Tier
+
+    return user.has_role(Role.LEAD_STAFF) and any(m.body.tier == Tier.COORDINATION for m in user.memberships)
+
+
+def can_manage_plans(user: User) -> bool:
+    return is_admin(user) or is_lead_department_staff(user)
+
+
+def reads_everything(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.LEADER, Role.SECRETARY) or is_lead_department_staff(user)
+
+
+def liaison_body_ids(user: User) -> set[int]:
+    return user.body_ids if user.has_role(Role.LIAISON) else set()
+
+
+def can_view_plan(user: User, plan: Any) -> bool:
+    # Drafts stay with the lead departments until they are opened for consultation.
+    return reads_everything(user) or (user.has_role(Role.LIAISON) and plan.state != "draft")
+
+
+def can_comment_on_plan(user: User, plan: Any) -> bool:
+    return plan.state == "consultation" and (can_manage_plans(user) or bool(liaison_body_ids(user)))
+
+
+def assignment_roles(user: User, assignment: Any) -> set[str]:
+    from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_LEADER, ROLE_UNIT_LIAISON
+
+    roles: set[str] = set()
+    if is_admin(user):
+        roles.add(ROLE_ADMIN)
+    if is_lead_department_staff(user):
+        roles.add(ROLE_LEAD_DEPARTMENT)
+    if assignment.body_id in liaison_body_ids(user):
+        roles.add(ROLE_UNIT_LIAISON)
+    if user.has_role(Role.LEADER):
+        roles.add(ROLE_LEADER)
+    return roles
+
+
+def leads_item_of(user: User, assignment: Any) -> bool:
+    """A lead unit's liaison follows the co-operating units' work on the same item."""
+    item = assignment.plan_item
+    if item is None or assignment.role != "cooperating":
+        return False
+    mine = liaison_body_ids(user)
+    return any(u.role == "lead" and u.body_id in mine for u in item.units)
+
+
+def can_view_assignment(user: User, assignment: Any) -> bool:
+    return (
+        reads_everything(user)
+        or assignment.body_id in liaison_body_ids(user)
+        or leads_item_of(user, assignment)
+    )
+
+
+def can_verify(user: User) -> bool:
+    return can_manage_plans(user)
+
+
+def can_manage_meetings(user: User) -> bool:
+    return user.has_role(Role.ADMIN, Role.SECRETARY) or is_lead_department_staff(user)

@@ -65,3 +65,17 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def set_active(obj: Any, active: bool, kind: str, summary: str) -> None:
+    """Deactivate or reactivate instead of deleting: the record keeps its history."""
+    if obj.active == active:
+        return
+    obj.active = active
+    record(
+        f"{kind}.activate" if active else f"{kind}.deactivate",
+        obj,
+        summary=summary,
+        before={"active": not active},
+        after={"active": active},
+    )

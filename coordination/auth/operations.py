@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 
 from coordination.audit.operations import record, snapshot
+from coordination.audit.operations import set_active as audit_set_active
 from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.timeutil import utcnow
@@ -86,16 +87,7 @@ def update_user(
 
 def set_active(user: User, active: bool) -> None:
     """Deactivation keeps the account and its history; there is no hard delete."""
-    if user.active == active:
-        return
-    user.active = active
-    record(
-        "user.activate" if active else "user.deactivate",
-        user,
-        summary=user.username,
-        before={"active": not active},
-        after={"active": active},
-    )
+    audit_set_active(user, active, "user", user.username)
 
 
 def change_own_password(user: User, new_password: str) -> None:

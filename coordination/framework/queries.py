@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,3 +27,28 @@ def key_task_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
         select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
     )
     return [(t.id, t.label) for t in tasks]
+
+
+def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, list[Any]]]:
+    """Plan items under a key task that the user may see, newest year first, with their tasks."""
+    from coordination import permissions
+    from coordination.assignments.models import Assignment
+    from coordination.plans.models import AnnualPlan, PlanItem
+
+    items = db.session.scalars(
+        select(PlanItem)
+        .join(AnnualPlan)
+        .where(PlanItem.key_task_id == task.id)
+        .options(selectinload(PlanItem.plan))
+        .order_by(AnnualPlan.year.desc(), PlanItem.position)
+    ).all()
+    items = [i for i in items if permissions.can_view_plan(user, i.plan)]
+    by_item: dict[int, list[Any]] = defaultdict(list)
+    if items:
+        for a in db.session.scalars(
+            select(Assignment)
+            .where(Assignment.plan_item_id.in_([i.id for i in items]))
+            .order_by(Assignment.role)
+        ):
+            by_item[a.plan_item_id].append(a)
+    return list(items), by_item

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coordination.audit.operations import record, snapshot
+from coordination.audit.operations import set_active as audit_set_active
 from coordination.extensions import db
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Mechanism, Party, Tier
 
@@ -91,13 +92,4 @@ def update_body(body: Body, data: BodyData) -> None:
 
 def set_active(body: Body, active: bool) -> None:
     """Bodies are deactivated, never deleted: plans and tasks keep pointing at them."""
-    if body.active == active:
-        return
-    body.active = active
-    record(
-        "body.activate" if active else "body.deactivate",
-        body,
-        summary=body.name_zh,
-        before={"active": not active},
-        after={"active": active},
-    )
+    audit_set_active(body, active, "body", body.name_zh)

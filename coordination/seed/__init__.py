@@ -110,5 +110,13 @@ def load_demo_users() -> Counter[str]:
     return created
 
 
+def load_demo_work() -> Counter[str]:
+    """This year's issued plan with tasks in every state, and next year's in consultation."""
+    from coordination.seed.demo import load_demo_plans
+
+    mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
+    return Counter({"demo plans": 2}) if load_demo_plans(mechanism) else Counter()
+
+
 def _describe(created: Counter[str]) -> str:
     return ", ".join(f"{name}: {count}" for name, count in sorted(created.items()))

@@ -1,0 +1,346 @@
+"""Assignment lifecycle: every change passes the workflow gate and writes an audit event."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from coordination import permissions
+from coordination.assignments import storage
+from coordination.assignments.models import (
+    Assignment,
+    Attachment,
+    ExtensionRequest,
+    ProgressReport,
+    SourceKind,
+)
+from coordination.audit.operations import record, snapshot
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.operations import OperationError, check_transition, check_version
+from coordination.plans.models import PlanItem
+from coordination.timeutil import local_today, utcnow
+from workflows import assignment as flow
+from workflows import extension as extension_flow
+
+FIELDS = ("state", "current_deadline", "percent_complete", "quality", "return_reason", "cancel_reason")
+
+
+def create(planned: Any, mechanism_id: int) -> Assignment:
+    """One assignment for one unit on one plan item (called when the plan is issued)."""
+    assignment = Assignment(
+        mechanism_id=mechanism_id,
+        source=SourceKind.PLAN_ITEM.value,
+        plan_item_id=planned.item.id,
+        key_task_id=planned.item.key_task_id,
+        body_id=planned.body.id,
+        role=planned.role,
+        title=planned.item.title,
+        original_deadline=planned.deadline,
+        current_deadline=planned.deadline,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    record(
+        "assignment.create",
+        assignment,
+        summary=f"{planned.body.name_zh} · {assignment.title}",
+        after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state"),
+    )
+    return assignment
+
+
+def sync_item(item: PlanItem, actor: User, reason: str) -> None:
+    """After an amendment of an issued plan: new units get assignments, removed units' open
+    assignments are cancelled, and a moved deadline moves the current (not the original) one."""
+    from coordination.plans.operations import PlannedAssignment, resolve_deadline
+
+    deadline = resolve_deadline(item, item.plan.issued_on or local_today())
+    existing = {
+        a.body_id: a for a in db.session.scalars(select(Assignment).where(Assignment.plan_item_id == item.id))
+    }
+    wanted = {u.body_id: u for u in item.units}
+    for body_id, unit in wanted.items():
+        current = existing.get(body_id)
+        if current is None or current.state == flow.AssignmentState.CANCELLED:
+            create(PlannedAssignment(item, unit.body, unit.role, deadline), item.plan.mechanism_id)
+            continue
+        changes = {}
+        if current.title != item.title:
+            changes["title"] = item.title
+        if current.role != unit.role:
+            changes["role"] = unit.role
+        if current.current_deadline != deadline and current.state not in {
+            s.value for s in flow.TERMINAL_STATES
+        }:
+            changes["current_deadline"] = deadline
+        if changes:
+            before = {k: getattr(current, k) for k in changes}
+            for key, value in changes.items():
+                setattr(current, key, value)
+            record(
+                "assignment.amend",
+                current,
+                summary=reason,
+                before=snapshot_dict(before),
+                after=snapshot_dict(changes),
+            )
+    for body_id, current in existing.items():
+        if body_id not in wanted and current.state not in {s.value for s in flow.TERMINAL_STATES}:
+            before = snapshot(current, *FIELDS)
+            current.state = flow.AssignmentState.CANCELLED.value
+            current.cancel_reason = reason
+            record(
+                "assignment.cancel", current, summary=reason, before=before, after=snapshot(current, *FIELDS)
+            )
+
+
+def snapshot_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def _transition(
+    assignment: Assignment, action: str, actor: User, expected_version: int | None, **context: Any
+) -> dict:
+    check_version(assignment, expected_version)
+    before = snapshot(assignment, *FIELDS)
+    roles = permissions.assignment_roles(actor, assignment)
+    assignment.state = check_transition(
+        flow.TRANSITIONS, flow.AssignmentState(assignment.state), action, roles, context
+    ).value
+    return before
+
+
+def _audit(assignment: Assignment, action: str, before: dict, summary: str = "") -> None:
+    record(
+        f"assignment.{action}",
+        assignment,
+        summary=summary or assignment.title,
+        before=before,
+        after=snapshot(assignment, *FIELDS),
+    )
+
+
+def acknowledge(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
+    before = _transition(assignment, "acknowledge", actor, expected_version)
+    assignment.acknowledged_by_id = actor.id
+    assignment.acknowledged_at = utcnow()
+    _audit(assignment, "acknowledge", before)
+
+
+def start(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
+    before = _transition(assignment, "start", actor, expected_version)
+    _audit(assignment, "start", before)
+
+
+def resume(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
+    before = _transition(assignment, "resume", actor, expected_version)
+    _audit(assignment, "resume", before)
+
+
+def _attach(
+    assignment: Assignment,
+    actor: User,
+    files: list[FileStorage],
+    purpose: str,
+    report: ProgressReport | None = None,
+) -> list[Attachment]:
+    checked = storage.check(files)
+    stored = storage.write(checked)
+    storage.track(db.session(), stored)
+    attachments = [
+        Attachment(
+            assignment=assignment,
+            report=report,
+            purpose=purpose,
+            filename=s.filename,
+            stored_name=s.stored_name,
+            content_type=s.content_type,
+            size=s.size,
+            sha256=s.sha256,
+            uploaded_by_id=actor.id,
+        )
+        for s in stored
+    ]
+    db.session.add_all(attachments)
+    return attachments
+
+
+def report_progress(
+    assignment: Assignment,
+    actor: User,
+    *,
+    text: str,
+    percent: int,
+    period: str = "",
+    files: list[FileStorage] | None = None,
+    expected_version: int | None = None,
+) -> ProgressReport:
+    if not text.strip():
+        raise OperationError(_("This field is required."), "text")
+    if not 0 <= percent <= 100:
+        raise OperationError(_("Percent complete must be between 0 and 100."), "percent")
+    storage.check(list(files or []))  # reject bad files before any state changes
+    for f in files or []:
+        f.stream.seek(0)
+    before = _transition(assignment, "report", actor, expected_version)
+    report = ProgressReport(
+        assignment=assignment, author_id=actor.id, period=period.strip(), text=text.strip(), percent=percent
+    )
+    db.session.add(report)
+    assignment.percent_complete = percent
+    attachments = _attach(assignment, actor, list(files or []), "report", report)
+    db.session.flush()
+    after = snapshot(assignment, *FIELDS) | {
+        "report_id": report.id,
+        "files": [a.filename for a in attachments],
+    }
+    record(
+        "assignment.report",
+        assignment,
+        summary=f"{percent}% · {text.strip()[:100]}",
+        before=before,
+        after=after,
+    )
+    return report
+
+
+def request_extension(
+    assignment: Assignment,
+    actor: User,
+    *,
+    reason: str,
+    requested_date: date,
+    progress: str = "",
+    expected_version: int | None = None,
+) -> ExtensionRequest:
+    check_version(assignment, expected_version)
+    if permissions.assignment_roles(actor, assignment).isdisjoint({"unit_liaison"}):
+        raise OperationError(_("Only the responsible unit's liaison can ask for an extension."))
+    if not flow.can_request_extension(flow.AssignmentState(assignment.state)):
+        raise OperationError(_("This action is not possible in the current state."))
+    if any(e.state == extension_flow.ExtensionState.PENDING for e in assignment.extensions):
+        raise OperationError(_("An extension request is already waiting for a decision."))
+    if not reason.strip():
+        raise OperationError(_("Give a reason."), "reason")
+    if requested_date <= assignment.current_deadline:
+        raise OperationError(_("The requested date must be after the current deadline."), "requested_date")
+    request = ExtensionRequest(
+        assignment=assignment,
+        requested_by_id=actor.id,
+        reason=reason.strip(),
+        requested_date=requested_date,
+        deadline_at_request=assignment.current_deadline,
+        progress=progress.strip(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    record(
+        "assignment.extension_request",
+        assignment,
+        summary=f"{assignment.current_deadline} → {requested_date} · {reason.strip()[:100]}",
+        after={"extension_id": request.id, "requested_date": requested_date.isoformat()},
+    )
+    return request
+
+
+def decide_extension(
+    request: ExtensionRequest,
+    actor: User,
+    *,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> None:
+    assignment = request.assignment
+    check_version(request, expected_version)
+    roles = permissions.assignment_roles(actor, assignment)
+    action = "approve" if approve else "reject"
+    context = {
+        "requested_date": request.requested_date,
+        "current_deadline": assignment.current_deadline,
+        "reason": note,
+    }
+    request.state = check_transition(
+        extension_flow.TRANSITIONS, extension_flow.ExtensionState(request.state), action, roles, context
+    ).value
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_note = note.strip()
+    before = snapshot(assignment, *FIELDS)
+    if approve:
+        assignment.current_deadline = request.requested_date  # the original deadline stays
+    record(
+        f"assignment.extension_{'approve' if approve else 'reject'}",
+        assignment,
+        summary=note.strip()[:200] or f"{request.deadline_at_request} → {request.requested_date}",
+        before=before,
+        after=snapshot(assignment, *FIELDS) | {"extension_id": request.id},
+    )
+
+
+def withdraw_extension(request: ExtensionRequest, actor: User) -> None:
+    roles = permissions.assignment_roles(actor, request.assignment)
+    request.state = check_transition(
+        extension_flow.TRANSITIONS, extension_flow.ExtensionState(request.state), "withdraw", roles, {}
+    ).value
+    record(
+        "assignment.extension_withdraw",
+        request.assignment,
+        summary=request.reason[:100],
+        after={"extension_id": request.id},
+    )
+
+
+def submit_completion(
+    assignment: Assignment,
+    actor: User,
+    *,
+    results: str,
+    files: list[FileStorage] | None = None,
+    expected_version: int | None = None,
+) -> None:
+    storage.check(list(files or []))
+    for f in files or []:
+        f.stream.seek(0)
+    before = _transition(assignment, "submit_completion", actor, expected_version, results=results)
+    assignment.results = results.strip()
+    assignment.submitted_at = utcnow()
+    assignment.percent_complete = 100
+    attachments = _attach(assignment, actor, list(files or []), "evidence")
+    _audit(assignment, "submit_completion", before, summary=results.strip()[:200])
+    if attachments:
+        record("assignment.evidence", assignment, after={"files": [a.filename for a in attachments]})
+
+
+def close(
+    assignment: Assignment,
+    actor: User,
+    *,
+    quality: int | None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> None:
+    before = _transition(assignment, "close", actor, expected_version, quality=quality)
+    assignment.quality = quality
+    assignment.closed_at = utcnow()
+    assignment.closed_by_id = actor.id
+    _audit(assignment, "close", before, summary=note.strip()[:200])
+
+
+def return_for_rework(
+    assignment: Assignment, actor: User, *, reason: str, expected_version: int | None = None
+) -> None:
+    before = _transition(assignment, "return", actor, expected_version, reason=reason)
+    assignment.return_reason = reason.strip()
+    _audit(assignment, "return", before, summary=reason.strip()[:200])
+
+
+def cancel(assignment: Assignment, actor: User, *, reason: str, expected_version: int | None = None) -> None:
+    before = _transition(assignment, "cancel", actor, expected_version, reason=reason)
+    assignment.cancel_reason = reason.strip()
+    _audit(assignment, "cancel", before, summary=reason.strip()[:200])

@@ -1,0 +1,161 @@
+"""The task lists: one query for the page's rows, one for its count, one for pending extensions,
+whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from coordination.assignments.models import Assignment, ExtensionRequest
+from coordination.audit.models import AuditEvent
+from coordination.extensions import db
+from coordination.framework.models import KeyTask
+from workflows.assignment import AssignmentState
+
+OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
+SORTS = {
+    "deadline": (Assignment.current_deadline.asc(), Assignment.id.asc()),
+    "-deadline": (Assignment.current_deadline.desc(), Assignment.id.desc()),
+    "state": (Assignment.state.asc(), Assignment.current_deadline.asc()),
+    "key_task": (KeyTask.number.asc(), Assignment.current_deadline.asc()),
+    "updated": (Assignment.updated_at.desc(), Assignment.id.desc()),
+}
+
+
+@dataclass
+class TaskFilters:
+    state: str = ""
+    key_task: int | None = None
+    overdue: bool = False
+    due_before: date | None = None
+    unit: int | None = None
+    q: str = ""
+    sort: str = "deadline"
+
+    @classmethod
+    def from_args(cls, args: Any) -> TaskFilters:
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name) or "")
+            except ValueError:
+                return None
+
+        state = args.get("state") or ""
+        valid_states = {s.value for s in AssignmentState} | {"open"}
+        return cls(
+            state=state if state in valid_states else "",
+            key_task=args.get("key_task", type=int),
+            overdue=args.get("overdue") == "1",
+            due_before=day("due_before"),
+            unit=args.get("unit", type=int),
+            q=(args.get("q") or "").strip()[:100],
+            sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        args = {
+            "state": self.state,
+            "key_task": self.key_task,
+            "overdue": "1" if self.overdue else "",
+            "due_before": self.due_before.isoformat() if self.due_before else "",
+            "unit": self.unit,
+            "q": self.q,
+            "sort": self.sort if self.sort != "deadline" else "",
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+def overdue_clause(today: date) -> Any:
+    # Derived, never stored: open and past the current deadline.
+    return Assignment.state.in_(OPEN_STATES) & (Assignment.current_deadline < today)
+
+
+def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Select:
+    query = select(Assignment).join(KeyTask, Assignment.key_task_id == KeyTask.id, isouter=True)
+    if body_ids is not None:
+        query = query.where(Assignment.body_id.in_(body_ids))
+    if filters.unit:
+        query = query.where(Assignment.body_id == filters.unit)
+    if filters.state == "open":
+        query = query.where(Assignment.state.in_(OPEN_STATES))
+    elif filters.state:
+        query = query.where(Assignment.state == filters.state)
+    if filters.key_task:
+        query = query.where(KeyTask.number == filters.key_task)
+    if filters.overdue:
+        query = query.where(overdue_clause(today))
+    if filters.due_before:
+        query = query.where(Assignment.current_deadline <= filters.due_before)
+    if filters.q:
+        query = query.where(Assignment.title.ilike(f"%{filters.q}%"))
+    return query
+
+
+def page_of(query: Select, sort: str, page: int, size: int) -> tuple[list[Assignment], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.session.scalars(
+        query.options(joinedload(Assignment.key_task), joinedload(Assignment.body))
+        .order_by(*SORTS[sort])
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return list(rows), total
+
+
+def pending_extension_ids(assignment_ids: list[int]) -> set[int]:
+    if not assignment_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ExtensionRequest.assignment_id).where(
+                ExtensionRequest.assignment_id.in_(assignment_ids), ExtensionRequest.state == "pending"
+            )
+        )
+    )
+
+
+def verification_queue(mechanism_id: int) -> tuple[list[Assignment], list[ExtensionRequest]]:
+    completions = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.mechanism_id == mechanism_id, Assignment.state == "submitted")
+        .options(joinedload(Assignment.body), joinedload(Assignment.key_task))
+        .order_by(Assignment.submitted_at)
+    ).all()
+    extensions = db.session.scalars(
+        select(ExtensionRequest)
+        .join(Assignment)
+        .where(Assignment.mechanism_id == mechanism_id, ExtensionRequest.state == "pending")
+        .options(
+            joinedload(ExtensionRequest.assignment).joinedload(Assignment.body),
+            joinedload(ExtensionRequest.requested_by),
+        )
+        .order_by(ExtensionRequest.created_at)
+    ).all()
+    return list(completions), list(extensions)
+
+
+def history(assignment: Assignment) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "assignments", AuditEvent.object_id == assignment.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
+
+
+def siblings(assignment: Assignment) -> list[Assignment]:
+    """The other units' assignments on the same plan item: the chain read sideways."""
+    if assignment.plan_item_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.plan_item_id == assignment.plan_item_id, Assignment.id != assignment.id)
+            .order_by(Assignment.role, Assignment.id)
+        )
+    )

@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from coordination import permissions
+from coordination.assignments import operations, queries, storage
+from coordination.assignments.forms import (
+    CloseForm,
+    CompletionForm,
+    DecisionForm,
+    ExtensionForm,
+    ReasonForm,
+    ReportForm,
+    VersionedForm,
+)
+from coordination.assignments.models import Assignment, Attachment, ExtensionRequest
+from coordination.extensions import db
+from coordination.framework.queries import key_task_choices
+from coordination.labels import ACTION_LABELS, ALL_LABELS
+from coordination.organizations.queries import current_mechanism
+from coordination.plans.queries import unit_choices
+from coordination.timeutil import local_today
+from coordination.urls import safe_next
+from coordination.views_util import attempt, form_version
+from workflows import assignment as flow
+from workflows.base import allowed_actions
+from workflows.traffic import traffic_light
+
+bp = Blueprint("assignments", __name__)
+
+
+def _visible(assignment_id: int) -> Assignment:
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not permissions.can_view_assignment(current_user, assignment):
+        abort(403)
+    return assignment
+
+
+def light_of(assignment: Assignment, pending: bool) -> str:
+    return traffic_light(
+        flow.AssignmentState(assignment.state),
+        assignment.current_deadline,
+        local_today(),
+        assignment.percent_complete,
+        pending,
+    ).value
+
+
+@bp.route("/tasks")
+@permissions.require(permissions.can_read_mechanism)
+def index() -> Any:
+    filters = queries.TaskFilters.from_args(request.args)
+    everything = permissions.reads_everything(current_user)
+    body_ids = None if everything else permissions.liaison_body_ids(current_user)
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["PAGE_SIZE"]
+    today = local_today()
+    rows, total = queries.page_of(queries.filtered(filters, today, body_ids), filters.sort, page, size)
+    pending = queries.pending_extension_ids([a.id for a in rows])
+    mechanism = current_mechanism()
+    return render_template(
+        "assignments/index.html",
+        rows=rows,
+        lights={a.id: light_of(a, a.id in pending) for a in rows},
+        total=total,
+        page=page,
+        pages=max((total + size - 1) // size, 1),
+        filters=filters,
+        everything=everything,
+        key_tasks=key_task_choices(mechanism),
+        units=unit_choices(mechanism) if everything else [],
+        labels=ALL_LABELS,
+        today=today,
+    )
+
+
+def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
+    version = assignment.version
+    defaults = {
+        "report_form": ReportForm(formdata=None, version=version),
+        "extension_form": ExtensionForm(formdata=None, version=version),
+        "completion_form": CompletionForm(formdata=None, version=version),
+        "close_form": CloseForm(formdata=None, version=version),
+        "return_form": ReasonForm(formdata=None, version=version, prefix="return"),
+        "cancel_form": ReasonForm(formdata=None, version=version, prefix="cancel"),
+        "simple_form": VersionedForm(formdata=None, version=version),
+        "decision_form": DecisionForm(formdata=None),
+    }
+    defaults.update(forms)
+    roles = permissions.assignment_roles(current_user, assignment)
+    state = flow.AssignmentState(assignment.state)
+    pending = [e for e in assignment.extensions if e.state == "pending"]
+    return render_template(
+        "assignments/show.html",
+        a=assignment,
+        actions=set(
+            allowed_actions(flow.TRANSITIONS, state, roles, {"results": "x", "reason": "x", "quality": None})
+        ),
+        can_extend="unit_liaison" in roles and flow.can_request_extension(state) and not pending,
+        can_decide=bool(roles & {"lead_department", "admin"}),
+        light=light_of(assignment, bool(pending)),
+        overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
+        history=queries.history(assignment),
+        siblings=queries.siblings(assignment),
+        action_labels=ACTION_LABELS,
+        labels=ALL_LABELS,
+        **defaults,
+    ), status
+
+
+@bp.route("/tasks/<int:assignment_id>")
+@permissions.require(permissions.can_read_mechanism)
+def show(assignment_id: int) -> Any:
+    return _render(_visible(assignment_id))
+
+
+def _back(assignment: Assignment) -> Any:
+    return redirect(url_for("assignments.show", assignment_id=assignment.id))
+
+
+SIMPLE = {
+    "acknowledge": (operations.acknowledge, _("Acknowledged. The task is now yours to carry out.")),
+    "start": (operations.start, _("Work on the task has started.")),
+    "resume": (operations.resume, _("The task is back in progress.")),
+}
+
+
+@bp.route("/tasks/<int:assignment_id>/<any(acknowledge, start, resume):action>", methods=["POST"])
+@permissions.require(permissions.can_read_mechanism)
+def simple_action(assignment_id: int, action: str) -> Any:
+    assignment = _visible(assignment_id)
+    operation, message = SIMPLE[action]
+    version = form_version(request.form.get("version"))
+    attempt(lambda: operation(assignment, current_user, expected_version=version), success=str(message))
+    return _back(assignment)
+
+
+@dataclass(frozen=True)
+class FormAction:
+    """A task action that takes a form: how to build the form and which operation it feeds."""
+
+    form: type[VersionedForm]
+    slot: str  # the template variable that shows the form, with its errors, on failure
+    run: Callable[[Assignment, Any], Any]
+    message: Any
+    prefix: str = ""
+
+
+def _files(form: Any) -> list[Any]:
+    return request.files.getlist(form.files.name)
+
+
+FORM_ACTIONS = {
+    "report": FormAction(
+        ReportForm,
+        "report_form",
+        lambda a, form: operations.report_progress(
+            a,
+            current_user,
+            text=form.text.data,
+            percent=form.percent.data,
+            period=form.period.data or "",
+            files=_files(form),
+            expected_version=form_version(form.version.data),
+        ),
+        _l("Progress report sent."),
+    ),
+    "extension": FormAction(
+        ExtensionForm,
+        "extension_form",
+        lambda a, form: operations.request_extension(
+            a,
+            current_user,
+            reason=form.reason.data,
+            requested_date=form.requested_date.data,
+            progress=form.progress.data or "",
+            expected_version=form_version(form.version.data),
+        ),
+        _l("Extension requested. The lead department will decide."),
+    ),
+    "complete": FormAction(
+        CompletionForm,
+        "completion_form",
+        lambda a, form: operations.submit_completion(
+            a,
+            current_user,
+            results=form.results.data,
+            files=_files(form),
+            expected_version=form_version(form.version.data),
+        ),
+        _l("Completion submitted for verification."),
+    ),
+    "close": FormAction(
+        CloseForm,
+        "close_form",
+        lambda a, form: operations.close(
+            a,
+            current_user,
+            quality=int(form.quality.data) if form.quality.data else None,
+            note=form.note.data or "",
+            expected_version=form_version(form.version.data),
+        ),
+        _l("Verified and closed (销号)."),
+    ),
+    "return": FormAction(
+        ReasonForm,
+        "return_form",
+        lambda a, form: operations.return_for_rework(
+            a, current_user, reason=form.reason.data, expected_version=form_version(form.version.data)
+        ),
+        _l("Returned to the unit with your reasons."),
+        prefix="return",
+    ),
+    "cancel": FormAction(
+        ReasonForm,
+        "cancel_form",
+        lambda a, form: operations.cancel(
+            a, current_user, reason=form.reason.data, expected_version=form_version(form.version.data)
+        ),
+        _l("The task is cancelled."),
+        prefix="cancel",
+    ),
+}
+
+
+@bp.route(
+    "/tasks/<int:assignment_id>/<any(report, extension, complete, close, return, cancel):action>",
+    methods=["POST"],
+)
+@permissions.require(permissions.can_read_mechanism)
+def form_action(assignment_id: int, action: str) -> Any:
+    assignment = _visible(assignment_id)
+    spec = FORM_ACTIONS[action]
+    form = spec.form(prefix=spec.prefix)
+    if form.validate_on_submit() and attempt(lambda: spec.run(assignment, form), form, str(spec.message)):
+        return _back(assignment)
+    return _render(assignment, 422, **{spec.slot: form})
+
+
+@bp.route("/extensions/<int:extension_id>/<any(approve, reject, withdraw):decision>", methods=["POST"])
+@permissions.require(permissions.can_read_mechanism)
+def decide(extension_id: int, decision: str) -> Any:
+    request_ = db.get_or_404(ExtensionRequest, extension_id)
+    assignment = _visible(request_.assignment_id)
+    form = DecisionForm()
+    note = form.note.data or ""
+    if decision == "withdraw":
+        attempt(
+            lambda: operations.withdraw_extension(request_, current_user),
+            success=_("Extension request withdrawn."),
+        )
+    elif decision == "reject" and not note.strip():
+        flash(_("Give the reason for rejecting the extension."), "error")
+    else:
+        attempt(
+            lambda: operations.decide_extension(
+                request_,
+                current_user,
+                approve=decision == "approve",
+                note=note,
+                expected_version=form_version(form.version.data),
+            ),
+            success=_("Extension approved: the deadline has moved.")
+            if decision == "approve"
+            else _("Extension rejected."),
+        )
+    return redirect(
+        safe_next(request.form.get("next"), url_for("assignments.show", assignment_id=assignment.id))
+    )
+
+
+@bp.route("/verification")
+@permissions.require(permissions.can_verify)
+def verification() -> Any:
+    completions, extensions = queries.verification_queue(current_mechanism().id)
+    return render_template(
+        "assignments/verification.html",
+        completions=completions,
+        extensions=extensions,
+        labels=ALL_LABELS,
+        decision_form=DecisionForm(formdata=None),
+    )
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@permissions.require(permissions.can_read_mechanism)
+def attachment(attachment_id: int) -> Any:
+    item = db.get_or_404(Attachment, attachment_id)
+    _visible(item.assignment_id)
+    path = storage.path_of(item.stored_name)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype=item.content_type, as_attachment=True, download_name=item.filename, max_age=0
+    )

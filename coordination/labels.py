@@ -1,0 +1,80 @@
+"""What users read for each state and code: one place, translated."""
+
+from flask_babel import lazy_gettext as _l
+
+PLAN_STATE_LABELS = {
+    "draft": _l("Draft"),
+    "consultation": _l("In consultation"),
+    "submitted": _l("On the meeting agenda"),
+    "adopted": _l("Adopted"),
+    "issued": _l("Issued"),
+    "closed": _l("Closed"),
+}
+
+ASSIGNMENT_STATE_LABELS = {
+    "assigned": _l("Assigned"),
+    "acknowledged": _l("Acknowledged"),
+    "in_progress": _l("In progress"),
+    "submitted": _l("Completion submitted"),
+    "closed": _l("Closed"),
+    "returned": _l("Returned"),
+    "cancelled": _l("Cancelled"),
+}
+
+EXTENSION_STATE_LABELS = {
+    "pending": _l("Pending"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+MEETING_STATE_LABELS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Scheduled"),
+    "held": _l("Held"),
+    "minutes_published": _l("Minutes published"),
+    "cancelled": _l("Cancelled"),
+}
+
+MEETING_KIND_LABELS = {"joint": _l("Joint meeting"), "topic": _l("Topic meeting")}
+
+UNIT_ROLE_LABELS = {"lead": _l("Lead unit"), "cooperating": _l("Co-operating unit")}
+
+PRIORITY_LABELS = {"high": _l("High"), "normal": _l("Normal"), "low": _l("Low")}
+
+LIGHT_LABELS = {
+    "green": _l("On track"),
+    "yellow": _l("At risk"),
+    "red": _l("Overdue"),
+    "none": _l("Finished"),
+}
+
+ALL_LABELS = {
+    "plan_state": PLAN_STATE_LABELS,
+    "assignment_state": ASSIGNMENT_STATE_LABELS,
+    "extension_state": EXTENSION_STATE_LABELS,
+    "meeting_state": MEETING_STATE_LABELS,
+    "meeting_kind": MEETING_KIND_LABELS,
+    "unit_role": UNIT_ROLE_LABELS,
+    "priority": PRIORITY_LABELS,
+    "light": LIGHT_LABELS,
+}
+
+# What the history of a task says for each audited action.
+ACTION_LABELS = {
+    "assignment.create": _l("assigned the task"),
+    "assignment.acknowledge": _l("acknowledged"),
+    "assignment.start": _l("started work"),
+    "assignment.resume": _l("resumed work"),
+    "assignment.report": _l("reported progress"),
+    "assignment.extension_request": _l("asked for an extension"),
+    "assignment.extension_approve": _l("approved the extension"),
+    "assignment.extension_reject": _l("rejected the extension"),
+    "assignment.extension_withdraw": _l("withdrew the extension request"),
+    "assignment.submit_completion": _l("submitted completion"),
+    "assignment.evidence": _l("attached evidence"),
+    "assignment.close": _l("verified and closed"),
+    "assignment.return": _l("returned for rework"),
+    "assignment.cancel": _l("cancelled"),
+    "assignment.amend": _l("changed by a plan amendment"),
+}

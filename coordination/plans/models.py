@@ -1,0 +1,164 @@
+"""Annual plans (年度计划), their items, revisions, consultation comments and amendments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.framework.models import KeyTask
+from coordination.organizations.models import Body, Mechanism
+from coordination.timeutil import utcnow
+
+
+class UnitRole(StrEnum):
+    LEAD = "lead"  # 牵头单位
+    COOPERATING = "cooperating"  # 配合单位
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class AnnualPlan(db.Model):
+    __tablename__ = "annual_plans"
+    __table_args__ = (UniqueConstraint("mechanism_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanisms.id"), index=True)
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    adopted_at: Mapped[datetime | None]
+    issued_at: Mapped[datetime | None]
+    issued_on: Mapped[date | None]  # the local date "N working days" deadlines count from
+    document_number: Mapped[str] = mapped_column(String(60), default="")  # 文号 when issued
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    mechanism: Mapped[Mechanism] = relationship()
+    meeting = relationship("Meeting")
+    items: Mapped[list[PlanItem]] = relationship(
+        back_populates="plan", order_by="PlanItem.position", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[PlanRevision]] = relationship(
+        back_populates="plan", order_by="PlanRevision.number", cascade="all, delete-orphan"
+    )
+
+
+class PlanItem(db.Model):
+    __tablename__ = "plan_items"
+    # Items are deleted while drafting; SQLite would hand a deleted id to the next item, and
+    # revisions and the audit log identify items by id.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("annual_plans.id"), index=True)
+    key_task_id: Mapped[int] = mapped_column(ForeignKey("key_tasks.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text, default="")
+    expected_results: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date | None]
+    deadline_workdays: Mapped[int | None]  # "N working days after issue", resolved on issue
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    plan: Mapped[AnnualPlan] = relationship(back_populates="items")
+    key_task: Mapped[KeyTask] = relationship(lazy="joined")
+    units: Mapped[list[ItemUnit]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemUnit.id", lazy="selectin"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Milestone.due_on", lazy="selectin"
+    )
+    comments: Mapped[list[ItemComment]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemComment.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def units_with_role(self, role: UnitRole) -> list[ItemUnit]:
+        return [u for u in self.units if u.role == role]
+
+    @property
+    def lead_units(self) -> list[ItemUnit]:
+        return self.units_with_role(UnitRole.LEAD)
+
+    @property
+    def cooperating_units(self) -> list[ItemUnit]:
+        return self.units_with_role(UnitRole.COOPERATING)
+
+
+class ItemUnit(db.Model):
+    __tablename__ = "plan_item_units"
+    __table_args__ = (UniqueConstraint("item_id", "body_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    item: Mapped[PlanItem] = relationship(back_populates="units")
+    body: Mapped[Body] = relationship(lazy="joined")
+
+
+class Milestone(db.Model):
+    __tablename__ = "plan_item_milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date]
+
+    item: Mapped[PlanItem] = relationship(back_populates="milestones")
+
+
+class ItemComment(db.Model):
+    """A member unit's comment on a draft item during consultation (征求意见)."""
+
+    __tablename__ = "plan_item_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[PlanItem] = relationship(back_populates="comments")
+    body: Mapped[Body | None] = relationship()
+    author: Mapped[User] = relationship()
+
+
+class PlanRevision(db.Model):
+    """A snapshot of all items, kept on every saved change so any two can be compared."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("annual_plans.id"), index=True)
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    amendment: Mapped[bool] = mapped_column(default=False)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    plan: Mapped[AnnualPlan] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+
+
+Index("ix_plan_items_plan_position", PlanItem.plan_id, PlanItem.position)

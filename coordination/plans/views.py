@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coordination import permissions
+from coordination.extensions import db
+from coordination.framework.queries import key_task_choices
+from coordination.labels import ALL_LABELS
+from coordination.meetings.models import Meeting
+from coordination.organizations.queries import current_mechanism
+from coordination.plans import excel, operations, queries, revisions
+from coordination.plans.forms import CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
+from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.timeutil import local_today
+from coordination.views_util import attempt, form_version
+from workflows import plan as plan_flow
+from workflows.base import allowed_actions
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _plan_or_404(plan_id: int) -> AnnualPlan:
+    plan = db.get_or_404(AnnualPlan, plan_id)
+    if not permissions.can_view_plan(current_user, plan):
+        abort(403)
+    return plan
+
+
+def _manageable(plan_id: int) -> AnnualPlan:
+    plan = db.get_or_404(AnnualPlan, plan_id)
+    if not permissions.can_manage_plans(current_user):
+        abort(403)
+    return plan
+
+
+@bp.route("/")
+@permissions.require(permissions.can_read_mechanism)
+def index() -> Any:
+    mechanism = current_mechanism()
+    rows = [r for r in queries.plans_of(mechanism) if permissions.can_view_plan(current_user, r[0])]
+    return render_template(
+        "plans/index.html", rows=rows, labels=ALL_LABELS, manage=permissions.can_manage_plans(current_user)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def new() -> Any:
+    form = PlanForm()
+    if request.method == "GET":
+        year = local_today().year + (1 if local_today().month >= 10 else 0)
+        form.year.data = year
+        form.title.data = _("Shanghai–Dalian counterpart cooperation: %(year)d work plan", year=year)
+    created: list[AnnualPlan] = []
+    if form.validate_on_submit() and attempt(
+        lambda: created.append(
+            operations.create_plan(current_mechanism(), form.year.data, form.title.data, current_user)
+        ),
+        form,
+        _("Plan created. Add its items."),
+    ):
+        return redirect(url_for("plans.show", plan_id=created[0].id))
+    return render_template("plans/new.html", form=form)
+
+
+@bp.route("/<int:plan_id>")
+@permissions.require(permissions.can_read_mechanism)
+def show(plan_id: int) -> Any:
+    plan = _plan_or_404(plan_id)
+    state = plan_flow.PlanState(plan.state)
+    actions = allowed_actions(plan_flow.TRANSITIONS, state, operations.plan_roles(current_user))
+    return render_template(
+        "plans/show.html",
+        plan=plan,
+        groups=queries.items_by_area(plan),
+        assignments=queries.assignments_by_item(plan) if plan.issued_at else {},
+        comments=queries.comments_by_item(plan),
+        editable=permissions.can_manage_plans(current_user)
+        and (state in plan_flow.EDITABLE_STATES or state == plan_flow.PlanState.ISSUED),
+        amending=state == plan_flow.PlanState.ISSUED,
+        actions=actions,
+        can_comment=permissions.can_comment_on_plan(current_user, plan),
+        comment_form=CommentForm(),
+        labels=ALL_LABELS,
+        today=local_today(),
+    )
+
+
+def _item_form(plan: AnnualPlan, item: PlanItem | None) -> ItemForm:
+    form = ItemForm(obj=item)
+    mechanism = plan.mechanism
+    form.key_task_id.choices = key_task_choices(mechanism)
+    units = queries.unit_choices(mechanism)
+    form.lead_body_ids.choices = units
+    form.cooperating_body_ids.choices = units
+    if request.method == "GET":
+        if item is not None:
+            form.deadline.data = (
+                item.deadline.isoformat() if item.deadline else f"{item.deadline_workdays}个工作日"
+            )
+            form.lead_body_ids.data = [u.body_id for u in item.lead_units]
+            form.cooperating_body_ids.data = [u.body_id for u in item.cooperating_units]
+            form.milestones.data = "\n".join(f"{m.due_on.isoformat()} {m.title}" for m in item.milestones)
+            form.version.data = item.version
+        elif key_task := request.args.get("key_task", type=int):
+            form.key_task_id.data = key_task
+    return form
+
+
+def _item_data(form: ItemForm) -> operations.ItemData:
+    return operations.ItemData(
+        key_task_id=form.key_task_id.data,
+        title=form.title.data or "",
+        content=form.content.data or "",
+        expected_results=form.expected_results.data or "",
+        deadline=form.parsed_deadline,
+        deadline_workdays=form.parsed_workdays,
+        priority=form.priority.data,
+        lead_body_ids=form.lead_body_ids.data or [],
+        cooperating_body_ids=form.cooperating_body_ids.data or [],
+        milestones=form.parsed_milestones,
+    )
+
+
+@bp.route("/<int:plan_id>/items/new", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def item_new(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    form = _item_form(plan, None)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_item(
+            plan, _item_data(form), current_user, amendment_reason=form.amendment_reason.data
+        ),
+        form,
+        _("Item added."),
+    ):
+        return redirect(url_for("plans.show", plan_id=plan.id) + "#items")
+    return render_template(
+        "plans/item_form.html", plan=plan, form=form, item=None, amending=plan.state == "issued"
+    )
+
+
+@bp.route("/<int:plan_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def item_edit(plan_id: int, item_id: int) -> Any:
+    plan = _manageable(plan_id)
+    item = db.get_or_404(PlanItem, item_id)
+    if item.plan_id != plan.id:
+        abort(404)
+    form = _item_form(plan, item)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.update_item(
+            item,
+            _item_data(form),
+            current_user,
+            expected_version=form_version(form.version.data),
+            amendment_reason=form.amendment_reason.data,
+        ),
+        form,
+        _("Item saved."),
+    ):
+        return redirect(url_for("plans.show", plan_id=plan.id) + f"#item-{item.id}")
+    return render_template(
+        "plans/item_form.html", plan=plan, form=form, item=item, amending=plan.state == "issued"
+    )
+
+
+@bp.route("/<int:plan_id>/items/<int:item_id>/delete", methods=["POST"])
+@permissions.require(permissions.can_manage_plans)
+def item_delete(plan_id: int, item_id: int) -> Any:
+    item = db.get_or_404(PlanItem, item_id)
+    if item.plan_id != plan_id:
+        abort(404)
+    attempt(
+        lambda: operations.delete_item(
+            item, current_user, expected_version=form_version(request.form.get("version"))
+        ),
+        success=_("Item removed."),
+    )
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
+@bp.route("/<int:plan_id>/items/<int:item_id>/comments", methods=["POST"])
+@permissions.require(permissions.can_read_mechanism)
+def item_comment(plan_id: int, item_id: int) -> Any:
+    plan = _plan_or_404(plan_id)
+    item = db.get_or_404(PlanItem, item_id)
+    if item.plan_id != plan.id:
+        abort(404)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Write a comment first (at most 2000 characters)."), "error")
+    else:
+        attempt(
+            lambda: operations.add_comment(item, current_user, form.text.data), success=_("Comment sent.")
+        )
+    return redirect(url_for("plans.show", plan_id=plan.id) + f"#item-{item.id}")
+
+
+SIMPLE_ACTIONS = {
+    "start_consultation": (
+        operations.start_consultation,
+        _("The plan is open for comments from member units."),
+    ),
+    "return_to_draft": (operations.return_to_draft, _("The plan is back in draft.")),
+    "adopt": (operations.adopt, _("The plan is recorded as adopted by the joint meeting.")),
+    "close": (operations.close, _("The plan is closed.")),
+}
+
+
+@bp.route("/<int:plan_id>/actions/<action>", methods=["POST"])
+@permissions.require(permissions.can_manage_plans)
+def act(plan_id: int, action: str) -> Any:
+    plan = _manageable(plan_id)
+    if action not in SIMPLE_ACTIONS:
+        abort(404)
+    operation, message = SIMPLE_ACTIONS[action]
+    attempt(lambda: operation(plan, current_user), success=str(message))
+    return redirect(url_for("plans.show", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def submit(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    form = SubmitForm()
+    meetings = queries.open_meetings(plan.mechanism)
+    form.meeting_id.choices = [(m.id, m.title) for m in meetings]
+    if form.validate_on_submit() and attempt(
+        lambda: operations.submit_to_meeting(
+            plan, db.session.get(Meeting, form.meeting_id.data), current_user
+        ),
+        form,
+        _("The plan is on the meeting's agenda."),
+    ):
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/submit.html", plan=plan, form=form, meetings=meetings)
+
+
+@bp.route("/<int:plan_id>/issue", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def issue(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    if plan.state != plan_flow.PlanState.ADOPTED:
+        flash(_("Only a plan adopted by the joint meeting can be issued."), "error")
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    form = IssueForm()
+    if form.validate_on_submit() and attempt(
+        lambda: operations.issue(plan, current_user, form.document_number.data or ""),
+        form,
+        _("The plan is issued and its tasks are assigned."),
+    ):
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    preview = operations.preview_issue(plan)
+    by_unit: dict[Any, list[Any]] = {}
+    for planned in preview:
+        by_unit.setdefault(planned.body, []).append(planned)
+    return render_template(
+        "plans/issue.html", plan=plan, form=form, preview=preview, by_unit=by_unit, labels=ALL_LABELS
+    )
+
+
+@bp.route("/<int:plan_id>/revisions")
+@permissions.require(permissions.can_manage_plans)
+def revision_list(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    return render_template("plans/revisions.html", plan=plan, revisions=list(reversed(plan.revisions)))
+
+
+@bp.route("/<int:plan_id>/compare")
+@permissions.require(permissions.can_manage_plans)
+def compare(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    numbers = sorted({request.args.get("a", type=int), request.args.get("b", type=int)} - {None})
+    found = {r.number: r for r in plan.revisions if r.number in numbers}
+    if len(numbers) != 2 or len(found) != 2:
+        flash(_("Choose two different revisions to compare."), "error")
+        return redirect(url_for("plans.revision_list", plan_id=plan.id))
+    old, new = found[numbers[0]], found[numbers[1]]
+    return render_template(
+        "plans/compare.html",
+        plan=plan,
+        old=old,
+        new=new,
+        diff=revisions.compare(old.items, new.items),
+        field_labels=revisions.field_labels(),
+    )
+
+
+@bp.route("/<int:plan_id>/export.xlsx")
+@permissions.require(permissions.can_read_mechanism)
+def export(plan_id: int) -> Any:
+    plan = _plan_or_404(plan_id)
+    return _xlsx(excel.export_plan(plan), f"{plan.year}年度计划.xlsx")
+
+
+@bp.route("/import-template.xlsx")
+@permissions.require(permissions.can_manage_plans)
+def import_template() -> Any:
+    return _xlsx(excel.template(current_mechanism()), "年度计划导入模板.xlsx")
+
+
+def _xlsx(buffer: Any, name: str) -> Any:
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.route("/<int:plan_id>/import", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def import_items(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    problems: list[excel.RowProblem] = []
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose an Excel file (.xlsx) to import."), "error")
+        else:
+            result: list[Any] = []
+            try:
+                rows = excel.read_items(plan, upload.stream)
+            except excel.ImportRejected as rejected:
+                problems = rejected.problems
+            else:
+                if attempt(lambda: result.extend(excel.add_rows(plan, rows, current_user))):
+                    flash(_("%(n)d items imported.", n=len(result)), "success")
+                    return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/import.html", plan=plan, problems=problems, columns=excel.COLUMNS)

@@ -1,0 +1,43 @@
+"""The one way views run an operation: commit on success, roll back and explain on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash
+from sqlalchemy.orm.exc import StaleDataError
+
+from coordination.extensions import db
+from coordination.operations import CONFLICT, OperationError
+
+
+def attempt(operation: Callable[[], Any], form: Any = None, success: str | None = None) -> bool:
+    """Runs operation in one transaction. A broken rule goes next to its field when the form
+    has it, otherwise into a flash message; nothing is half-saved either way."""
+    try:
+        operation()
+        db.session.commit()
+    except OperationError as error:
+        db.session.rollback()
+        field = getattr(form, error.field, None) if (form is not None and error.field) else None
+        if field is not None:
+            field.errors = [*field.errors, str(error)]
+        else:
+            flash(str(error), "error")
+        return False
+    except StaleDataError:
+        # Two saves raced between our version check and the UPDATE; the loser is told.
+        db.session.rollback()
+        flash(str(CONFLICT), "error")
+        return False
+    if success:
+        flash(success, "success")
+    return True
+
+
+def form_version(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
