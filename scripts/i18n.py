@@ -29,21 +29,15 @@ def pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)  # noqa: S603
 
 
+KEYWORDS = ("-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2")
+
+
+def extract(pot: Path) -> None:
+    pybabel("extract", "-F", "babel.cfg", *KEYWORDS, "--no-location", "--sort-output", "-o", str(pot), ".")
+
+
 def update() -> None:
-    pybabel(
-        "extract",
-        "-F",
-        "babel.cfg",
-        "-k",
-        "_l",
-        "-k",
-        "lazy_gettext",
-        "--no-location",
-        "--sort-output",
-        "-o",
-        str(POT),
-        ".",
-    )
+    extract(POT)
     for locale in LOCALES:
         if po_path(locale).exists():
             pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale, "--no-fuzzy-matching")
@@ -64,15 +58,17 @@ def fill(tsv: Path) -> None:
     path = po_path("zh_Hans_CN")
     with path.open("rb") as f:
         catalog = read_po(f, locale="zh_Hans_CN")
+    plurals = {m.id[0]: m for m in catalog if isinstance(m.id, tuple)}
     for line in tsv.read_text(encoding="utf-8").splitlines():
         if not line.strip() or "\t" not in line:
             continue
         msgid, msgstr = line.split("\t", 1)
-        message = catalog.get(msgid)
+        message = catalog.get(msgid) or plurals.get(msgid)
         if message is None:
             print("not in catalogue:", msgid)
             continue
-        message.string = msgstr
+        # Chinese has one plural form.
+        message.string = (msgstr,) if isinstance(message.id, tuple) else msgstr
         message.flags.discard("fuzzy")
     with path.open("wb") as f:
         write_po(f, catalog, width=0, omit_header=False)
@@ -82,7 +78,12 @@ def fill(tsv: Path) -> None:
 def missing() -> list[str]:
     with po_path("zh_Hans_CN").open("rb") as f:
         catalog = read_po(f, locale="zh_Hans_CN")
-    return [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+
+    def untranslated(m: object) -> bool:
+        string = m.string if isinstance(m.string, str) else "".join(m.string)
+        return not string or m.fuzzy
+
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and untranslated(m)]
 
 
 if __name__ == "__main__":
@@ -93,6 +94,8 @@ if __name__ == "__main__":
         fill(Path(sys.argv[2]))
     elif command == "compile":
         compile_all()
+    elif command == "extract":
+        extract(Path(sys.argv[2]))
     elif command == "missing":
         for msgid in missing():
             print(msgid)

@@ -137,3 +137,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import sys
 
     subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n.py"), "compile"], check=True)
+
+
+def messages_in(page: str) -> list[str]:
+    """Field errors and flash messages of a page, for assertion messages."""
+    return re.findall(r'<ul class="errors">(.*?)</ul>|class="flash flash-\w+">([^<]*)', page, re.S)

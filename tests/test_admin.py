@@ -5,6 +5,7 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.organizations.models import Body, Party
+from tests.conftest import messages_in
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/bodies", "/admin/bodies/new", "/admin/audit"]
 NON_ADMINS = ["leader.sh", "lead.dl", "secretary.sh", "liaison.sh.commerce"]
@@ -81,7 +82,7 @@ def test_bad_body_input_is_explained_and_nothing_is_saved(client, login, overrid
     response = client.post("/admin/bodies/new", data=_body_form(**overrides))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert message in page
+    assert message in page, messages_in(page)
     assert "Dalian Ecology and Environment Bureau" in page  # what the user typed is kept
     assert db.session.scalar(select(func.count()).select_from(Body)) == before
 
@@ -150,7 +151,7 @@ def test_bad_user_input_is_explained(client, login, overrides, message):
     login("admin")
     before = db.session.scalar(select(func.count()).select_from(User))
     page = client.post("/admin/users/new", data=_user_form(**overrides)).get_data(as_text=True)
-    assert message in page
+    assert message in page, messages_in(page)
     assert "钱晓东" in page
     assert db.session.scalar(select(func.count()).select_from(User)) == before
 

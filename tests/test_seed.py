@@ -9,6 +9,7 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Party, Tier
+from coordination.timeutil import local_today
 
 PLAN_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_1f4f2b4d2b6dbe77.txt"
 
@@ -85,8 +86,27 @@ def test_demo_users_cover_every_role_and_can_sign_in(app, client):
     assert response.status_code == 302
 
 
-def test_seed_command(app):
+def test_seed_demo_command_is_idempotent_and_lively(app):
+    from coordination.assignments.models import Assignment, ExtensionRequest
+    from coordination.plans.models import AnnualPlan
+
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["seed", "--demo"])
-    assert result.exit_code == 0
-    assert "nothing" in result.output
+    first = runner.invoke(args=["seed", "--demo"])
+    assert first.exit_code == 0 and "demo plans" in first.output
+    before = _counts()
+    second = runner.invoke(args=["seed", "--demo"])
+    assert second.exit_code == 0 and "nothing" in second.output
+    assert _counts() == before
+    plan = db.session.scalar(select(AnnualPlan).where(AnnualPlan.state == "issued"))
+    assert plan is not None and plan.year == local_today().year
+    states = set(db.session.scalars(select(Assignment.state)))
+    assert states == {
+        "assigned",
+        "acknowledged",
+        "in_progress",
+        "submitted",
+        "closed",
+        "returned",
+        "cancelled",
+    }
+    assert set(db.session.scalars(select(ExtensionRequest.state))) == {"pending", "approved"}

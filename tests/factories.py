@@ -1,0 +1,95 @@
+"""Builders for plans and tasks through the real operations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.framework.models import KeyTask
+from coordination.meetings import operations as meetings
+from coordination.organizations.models import Body, Mechanism, Party
+from coordination.plans import operations as plans
+from coordination.timeutil import local_today
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def body(name: str) -> Body:
+    return db.session.scalar(select(Body).where(Body.name_zh == name))
+
+
+def key_task(number: int) -> KeyTask:
+    return db.session.scalar(select(KeyTask).where(KeyTask.number == number))
+
+
+def mechanism() -> Mechanism:
+    return db.session.scalar(select(Mechanism))
+
+
+def later(days: int = 60) -> date:
+    return local_today() + timedelta(days=days)
+
+
+def item_data(
+    number: int = 7,
+    title: str = "推进两地港航物流合作",
+    leads: tuple[str, ...] = ("上海市交通委员会", "大连港口与口岸局"),
+    cooperating: tuple[str, ...] = ("上海市商务委员会",),
+    deadline: date | None = None,
+    workdays: int | None = None,
+) -> plans.ItemData:
+    return plans.ItemData(
+        key_task_id=key_task(number).id,
+        title=title,
+        content="共建物流通道",
+        expected_results="开通航线1条",
+        deadline=None if workdays else (deadline or later()),
+        deadline_workdays=workdays,
+        lead_body_ids=[body(n).id for n in leads],
+        cooperating_body_ids=[body(n).id for n in cooperating],
+    )
+
+
+def draft_plan(year: int | None = None, items: int = 1):
+    plan = plans.create_plan(mechanism(), year or local_today().year + 1, "工作要点", user("lead.sh"))
+    specs = [
+        item_data(),
+        item_data(15, "组织科技成果对接交流", ("上海市科学技术委员会", "大连市科学技术局"), ()),
+        item_data(8, "联合举办招商推介活动", ("上海市商务委员会",), ("大连市商务局",), workdays=20),
+    ]
+    for spec in specs[:items]:
+        plans.add_item(plan, spec, user("lead.sh"))
+    db.session.commit()
+    return plan
+
+
+def meeting():
+    dalian = db.session.scalar(select(Party).where(Party.code == "dl"))
+    start = later(10)
+    m = meetings.create_meeting(
+        mechanism(),
+        user("secretary.dl"),
+        kind="joint",
+        title="联席会议",
+        starts_local=datetime(start.year, start.month, start.day, 9, 30),
+        ends_local=datetime(start.year, start.month, start.day, 12, 0),
+        host_party_id=dalian.id,
+        venue="大连",
+    )
+    db.session.commit()
+    return m
+
+
+def issued_plan(items: int = 1):
+    plan = draft_plan(items=items)
+    lead = user("lead.sh")
+    plans.submit_to_meeting(plan, meeting(), lead)
+    plans.adopt(plan, lead)
+    plans.issue(plan, lead, "沪合作办〔2026〕1号")
+    db.session.commit()
+    return plan
