@@ -30,7 +30,7 @@ from workflows import extension as extension_flow
 FIELDS = ("state", "current_deadline", "percent_complete", "quality", "return_reason", "cancel_reason")
 
 
-def create(planned: Any, mechanism_id: int) -> Assignment:
+def create(planned: Any, mechanism_id: int, actor: User) -> Assignment:
     """One assignment for one unit on one plan item (called when the plan is issued)."""
     assignment = Assignment(
         mechanism_id=mechanism_id,
@@ -50,6 +50,7 @@ def create(planned: Any, mechanism_id: int) -> Assignment:
         assignment,
         summary=f"{planned.body.name_zh} · {assignment.title}",
         after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state"),
+        actor_id=actor.id,
     )
     return assignment
 
@@ -67,7 +68,7 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
     for body_id, unit in wanted.items():
         current = existing.get(body_id)
         if current is None or current.state == flow.AssignmentState.CANCELLED:
-            create(PlannedAssignment(item, unit.body, unit.role, deadline), item.plan.mechanism_id)
+            create(PlannedAssignment(item, unit.body, unit.role, deadline), item.plan.mechanism_id, actor)
             continue
         changes = {}
         if current.title != item.title:
@@ -88,6 +89,7 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
                 summary=reason,
                 before=snapshot_dict(before),
                 after=snapshot_dict(changes),
+                actor_id=actor.id,
             )
     for body_id, current in existing.items():
         if body_id not in wanted and current.state not in {s.value for s in flow.TERMINAL_STATES}:
@@ -95,7 +97,12 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
             current.state = flow.AssignmentState.CANCELLED.value
             current.cancel_reason = reason
             record(
-                "assignment.cancel", current, summary=reason, before=before, after=snapshot(current, *FIELDS)
+                "assignment.cancel",
+                current,
+                summary=reason,
+                before=before,
+                after=snapshot(current, *FIELDS),
+                actor_id=actor.id,
             )
 
 
@@ -115,13 +122,14 @@ def _transition(
     return before
 
 
-def _audit(assignment: Assignment, action: str, before: dict, summary: str = "") -> None:
+def _audit(assignment: Assignment, actor: User, action: str, before: dict, summary: str = "") -> None:
     record(
         f"assignment.{action}",
         assignment,
         summary=summary or assignment.title,
         before=before,
         after=snapshot(assignment, *FIELDS),
+        actor_id=actor.id,
     )
 
 
@@ -129,17 +137,17 @@ def acknowledge(assignment: Assignment, actor: User, *, expected_version: int | 
     before = _transition(assignment, "acknowledge", actor, expected_version)
     assignment.acknowledged_by_id = actor.id
     assignment.acknowledged_at = utcnow()
-    _audit(assignment, "acknowledge", before)
+    _audit(assignment, actor, "acknowledge", before)
 
 
 def start(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
     before = _transition(assignment, "start", actor, expected_version)
-    _audit(assignment, "start", before)
+    _audit(assignment, actor, "start", before)
 
 
 def resume(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
     before = _transition(assignment, "resume", actor, expected_version)
-    _audit(assignment, "resume", before)
+    _audit(assignment, actor, "resume", before)
 
 
 def _attach(
@@ -205,6 +213,7 @@ def report_progress(
         summary=f"{percent}% · {text.strip()[:100]}",
         before=before,
         after=after,
+        actor_id=actor.id,
     )
     return report
 
@@ -244,6 +253,7 @@ def request_extension(
         assignment,
         summary=f"{assignment.current_deadline} → {requested_date} · {reason.strip()[:100]}",
         after={"extension_id": request.id, "requested_date": requested_date.isoformat()},
+        actor_id=actor.id,
     )
     return request
 
@@ -280,6 +290,7 @@ def decide_extension(
         summary=note.strip()[:200] or f"{request.deadline_at_request} → {request.requested_date}",
         before=before,
         after=snapshot(assignment, *FIELDS) | {"extension_id": request.id},
+        actor_id=actor.id,
     )
 
 
@@ -293,6 +304,7 @@ def withdraw_extension(request: ExtensionRequest, actor: User) -> None:
         request.assignment,
         summary=request.reason[:100],
         after={"extension_id": request.id},
+        actor_id=actor.id,
     )
 
 
@@ -312,9 +324,14 @@ def submit_completion(
     assignment.submitted_at = utcnow()
     assignment.percent_complete = 100
     attachments = _attach(assignment, actor, list(files or []), "evidence")
-    _audit(assignment, "submit_completion", before, summary=results.strip()[:200])
+    _audit(assignment, actor, "submit_completion", before, summary=results.strip()[:200])
     if attachments:
-        record("assignment.evidence", assignment, after={"files": [a.filename for a in attachments]})
+        record(
+            "assignment.evidence",
+            assignment,
+            after={"files": [a.filename for a in attachments]},
+            actor_id=actor.id,
+        )
 
 
 def close(
@@ -329,7 +346,7 @@ def close(
     assignment.quality = quality
     assignment.closed_at = utcnow()
     assignment.closed_by_id = actor.id
-    _audit(assignment, "close", before, summary=note.strip()[:200])
+    _audit(assignment, actor, "close", before, summary=note.strip()[:200])
 
 
 def return_for_rework(
@@ -337,10 +354,10 @@ def return_for_rework(
 ) -> None:
     before = _transition(assignment, "return", actor, expected_version, reason=reason)
     assignment.return_reason = reason.strip()
-    _audit(assignment, "return", before, summary=reason.strip()[:200])
+    _audit(assignment, actor, "return", before, summary=reason.strip()[:200])
 
 
 def cancel(assignment: Assignment, actor: User, *, reason: str, expected_version: int | None = None) -> None:
     before = _transition(assignment, "cancel", actor, expected_version, reason=reason)
     assignment.cancel_reason = reason.strip()
-    _audit(assignment, "cancel", before, summary=reason.strip()[:200])
+    _audit(assignment, actor, "cancel", before, summary=reason.strip()[:200])

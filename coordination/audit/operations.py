@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
+from coordination.timeutil import utcnow
 
 
 def _plain(value: Any) -> Any:
@@ -54,6 +55,7 @@ def record(
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else obj.id
     event = AuditEvent(
+        at=utcnow(),  # now, not at some later flush
         action=action,
         object_type=object_type or "system",
         object_id=object_id,

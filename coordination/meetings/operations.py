@@ -44,5 +44,7 @@ def create_meeting(
     )
     db.session.add(meeting)
     db.session.flush()
-    record("meeting.create", meeting, summary=meeting.title, after=snapshot(meeting, *FIELDS))
+    record(
+        "meeting.create", meeting, summary=meeting.title, after=snapshot(meeting, *FIELDS), actor_id=actor.id
+    )
     return meeting

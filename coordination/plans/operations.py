@@ -63,7 +63,7 @@ def create_plan(mechanism: Mechanism, year: int, title: str, actor: User) -> Ann
     plan = AnnualPlan(mechanism_id=mechanism.id, year=year, title=title.strip(), created_by_id=actor.id)
     db.session.add(plan)
     db.session.flush()
-    record("plan.create", plan, summary=plan.title, after=snapshot(plan, *PLAN_FIELDS))
+    record("plan.create", plan, summary=plan.title, after=snapshot(plan, *PLAN_FIELDS), actor_id=actor.id)
     return plan
 
 
@@ -275,6 +275,7 @@ def _recorded_change(
         summary=f"{plan.year} · {title}" + (f" · {amendment_reason.strip()}" if amendment_reason else ""),
         before=before,
         after=after,
+        actor_id=actor.id,
     )
 
 
@@ -290,6 +291,7 @@ def _transition(plan: AnnualPlan, action: str, actor: User, **context: Any) -> N
         summary=f"{plan.year} · {plan.title}",
         before=before,
         after=snapshot(plan, *PLAN_FIELDS),
+        actor_id=actor.id,
     )
 
 
@@ -366,7 +368,9 @@ def issue(plan: AnnualPlan, actor: User, document_number: str = "") -> list[Any]
     plan.issued_at = utcnow()
     plan.issued_on = local_today()
     plan.document_number = document_number.strip()
-    created = [assignment_ops.create(p, plan.mechanism_id) for p in preview_issue(plan, plan.issued_on)]
+    created = [
+        assignment_ops.create(p, plan.mechanism_id, actor) for p in preview_issue(plan, plan.issued_on)
+    ]
     save_revision(plan, actor, _("Issued"))
     return created
 
@@ -388,5 +392,11 @@ def add_comment(item: PlanItem, actor: User, text: str) -> ItemComment:
     comment = ItemComment(item=item, body_id=body.id if body else None, author_id=actor.id, text=text.strip())
     db.session.add(comment)
     db.session.flush()
-    record("plan.comment", comment, summary=item.title, after={"item_id": item.id, "text": comment.text})
+    record(
+        "plan.comment",
+        comment,
+        summary=item.title,
+        after={"item_id": item.id, "text": comment.text},
+        actor_id=actor.id,
+    )
     return comment

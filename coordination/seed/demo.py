@@ -3,7 +3,8 @@ tasks in every state, a history on each, and next year's plan in consultation.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -128,8 +129,12 @@ NEXT_YEAR_ITEMS = [
 ]
 
 
-def _at(day: date, hour: int = 10) -> Any:
-    return frozen_at(datetime(day.year, day.month, day.day, hour))
+@contextmanager
+def _at(day: date, hour: int = 10) -> Iterator[None]:
+    """Replay the block on that day; flushing inside keeps the day's timestamps."""
+    with frozen_at(datetime(day.year, day.month, day.day, hour)):
+        yield
+        db.session.flush()
 
 
 def load_demo_plans(mechanism: Mechanism) -> bool:
