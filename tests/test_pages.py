@@ -74,3 +74,17 @@ def test_csrf_is_enforced(database_url):
         response = client.post("/login", data={"username": "lead.sh", "password": DEMO_PASSWORD})
         assert response.status_code == 400
         assert "表单已过期" in response.get_data(as_text=True)
+
+
+def test_home_shows_the_users_own_work(client, login, app):
+    from tests import factories as f
+
+    f.issued_plan()
+    login("liaison.dl.port")
+    page = client.get("/").get_data(as_text=True)
+    assert "推进两地港航物流合作" in page and "待签收或退回重办" in page
+    login("liaison.sh.sci")  # no task of this unit in the plan
+    page = client.get("/").get_data(as_text=True)
+    assert "推进两地港航物流合作" not in page and "没有未办结的任务" in page
+    login("lead.sh")
+    assert "待审核或待审批" in client.get("/").get_data(as_text=True)

@@ -3,13 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from coordination import permissions
+from coordination.assignments.models import Assignment, ExtensionRequest
+from coordination.assignments.queries import overdue_clause
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
+from coordination.labels import ALL_LABELS
 from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
+from coordination.timeutil import local_today
+from workflows.workdays import add_workdays
 
 bp = Blueprint("main", __name__)
 
@@ -29,7 +36,57 @@ def index() -> Any:
         "areas": db.session.scalar(select(func.count()).where(Area.mechanism_id == mechanism.id)),
         "key_tasks": db.session.scalar(select(func.count()).where(KeyTask.mechanism_id == mechanism.id)),
     }
-    return render_template("main/index.html", mechanism=mechanism, tier_counts=tier_counts, counts=counts)
+    return render_template(
+        "main/index.html",
+        mechanism=mechanism,
+        tier_counts=tier_counts,
+        counts=counts,
+        work=_my_work(mechanism.id),
+        labels=ALL_LABELS,
+    )
+
+
+def _my_work(mechanism_id: int) -> dict[str, Any]:
+    """What needs the user's attention: their units' tasks, or the whole mechanism's."""
+    today = local_today()
+    scope = select(Assignment).where(Assignment.mechanism_id == mechanism_id)
+    if not permissions.reads_everything(current_user):
+        scope = scope.where(Assignment.body_id.in_(permissions.liaison_body_ids(current_user) or {-1}))
+    ids = scope.with_only_columns(Assignment.id).scalar_subquery()
+    open_states = ("assigned", "acknowledged", "in_progress", "returned")
+    soon = add_workdays(today, 5)
+    row = db.session.execute(
+        select(
+            func.count().filter(Assignment.state.in_(open_states)),
+            func.count().filter(overdue_clause(today)),
+            func.count().filter(
+                Assignment.state.in_(open_states), Assignment.current_deadline.between(today, soon)
+            ),
+            func.count().filter(Assignment.state == "assigned"),
+            func.count().filter(Assignment.state == "returned"),
+            func.count().filter(Assignment.state == "submitted"),
+        ).where(Assignment.id.in_(ids))
+    ).one()
+    upcoming = db.session.scalars(
+        scope.where(Assignment.state.in_(open_states))
+        .options(joinedload(Assignment.body))
+        .order_by(Assignment.current_deadline)
+        .limit(8)
+    ).all()
+    pending_extensions = db.session.scalar(
+        select(func.count())
+        .select_from(ExtensionRequest)
+        .where(ExtensionRequest.state == "pending", ExtensionRequest.assignment_id.in_(ids))
+    )
+    keys = ("open", "overdue", "due_soon", "to_acknowledge", "returned", "to_verify")
+    return {
+        **dict(zip(keys, row, strict=True)),
+        "pending_extensions": pending_extensions,
+        "upcoming": upcoming,
+        "today": today,
+        "soon": soon,
+        "verifier": permissions.can_verify(current_user),
+    }
 
 
 @bp.route("/healthz")
