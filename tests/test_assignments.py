@@ -181,6 +181,10 @@ def test_extension_rules(client, login, issued):
         data={"version": a.version, "requested_date": a.current_deadline.isoformat(), "reason": "x"},
     ).get_data(as_text=True)
     assert "必须晚于当前完成时限" in page
+    page = client.post(
+        f"/tasks/{a.id}/extension", data={"version": a.version, "requested_date": "2020-01-01", "reason": "x"}
+    ).get_data(as_text=True)
+    assert "日期 2020-01-01 已过" in page
     later = a.current_deadline + timedelta(days=10)
     client.post(
         f"/tasks/{a.id}/extension",

@@ -236,6 +236,10 @@ def request_extension(
         raise OperationError(_("An extension request is already waiting for a decision."))
     if not reason.strip():
         raise OperationError(_("Give a reason."), "reason")
+    if requested_date < local_today():
+        raise OperationError(
+            _("The date %(d)s is in the past.", d=requested_date.isoformat()), "requested_date"
+        )
     if requested_date <= assignment.current_deadline:
         raise OperationError(_("The requested date must be after the current deadline."), "requested_date")
     request = ExtensionRequest(
