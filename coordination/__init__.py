@@ -10,6 +10,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from coordination.config import Config
 from coordination.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -22,6 +23,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(os.environ.get("INSTANCE_PATH") or _default_instance()),
     )
+    # Ids in URLs beyond what the databases store are simply not found (not an overflow).
+    app.url_map.converters["int"] = BoundedInt
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -46,6 +49,11 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     logging.basicConfig(level=logging.INFO)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, map: Any, fixed_digits: int = 0, max: int | None = 2**31 - 1) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, max=max)
 
 
 def _default_instance() -> str:

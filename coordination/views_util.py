@@ -41,3 +41,16 @@ def form_version(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+MAX_ID = 2**31 - 1
+
+
+def int_arg(args: Any, name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """An integer query parameter within bounds, or None: URLs are user input like any other."""
+    value = args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+def page_arg(args: Any) -> int:
+    return int_arg(args, "page", high=100_000) or 1

@@ -88,3 +88,18 @@ def test_home_shows_the_users_own_work(client, login, app):
     assert "推进两地港航物流合作" not in page and "没有未办结的任务" in page
     login("lead.sh")
     assert "待审核或待审批" in client.get("/").get_data(as_text=True)
+
+
+def test_absurd_ids_and_parameters_are_not_errors(client, login):
+    login("admin")
+    for path in (
+        "/tasks/99999999999999999999",
+        "/plans/99999999999999999999",
+        "/attachments/99999999999999999999",
+    ):
+        assert client.get(path).status_code == 404
+    for path in (
+        "/tasks?page=99999999999999999999&key_task=99999999999999999999&unit=-1&due_before=2026-13-45",
+        "/admin/audit?object_id=99999999999999999999&page=abc&since=nonsense",
+    ):
+        assert client.get(path).status_code == 200

@@ -14,6 +14,7 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.views_util import int_arg
 from workflows.assignment import AssignmentState
 
 OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
@@ -48,10 +49,10 @@ class TaskFilters:
         valid_states = {s.value for s in AssignmentState} | {"open"}
         return cls(
             state=state if state in valid_states else "",
-            key_task=args.get("key_task", type=int),
+            key_task=int_arg(args, "key_task", high=1000),
             overdue=args.get("overdue") == "1",
             due_before=day("due_before"),
-            unit=args.get("unit", type=int),
+            unit=int_arg(args, "unit"),
             q=(args.get("q") or "").strip()[:100],
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
         )

@@ -28,7 +28,7 @@ from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
-from coordination.views_util import attempt, form_version
+from coordination.views_util import attempt, form_version, page_arg
 from workflows import assignment as flow
 from workflows.base import allowed_actions
 from workflows.traffic import traffic_light
@@ -59,7 +59,7 @@ def index() -> Any:
     filters = queries.TaskFilters.from_args(request.args)
     everything = permissions.reads_everything(current_user)
     body_ids = None if everything else permissions.liaison_body_ids(current_user)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
     today = local_today()
     rows, total = queries.page_of(queries.filtered(filters, today, body_ids), filters.sort, page, size)
@@ -203,7 +203,7 @@ FORM_ACTIONS = {
         lambda a, form: operations.close(
             a,
             current_user,
-            quality=int(form.quality.data) if form.quality.data else None,
+            quality=int(form.quality.data) if (form.quality.data or "").strip() else None,
             note=form.note.data or "",
             expected_version=form_version(form.version.data),
         ),

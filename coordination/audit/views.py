@@ -11,6 +11,7 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.timeutil import LOCAL_TZ
+from coordination.views_util import int_arg, page_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -31,7 +32,7 @@ def index() -> Any:
     filters = {
         "action": (request.args.get("action") or "").strip(),
         "object_type": (request.args.get("object_type") or "").strip(),
-        "object_id": request.args.get("object_id", type=int),
+        "object_id": int_arg(request.args, "object_id"),
         "actor": (request.args.get("actor") or "").strip(),
         "since": request.args.get("since") or "",
         "until": request.args.get("until") or "",
@@ -48,7 +49,7 @@ def index() -> Any:
         query = query.where(AuditEvent.at >= since)
     if until := _parse_day(filters["until"]):
         query = query.where(AuditEvent.at < until + timedelta(days=1))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     events = db.session.scalars(

@@ -113,7 +113,7 @@ def admin_users() -> Any:
 
 
 def _user_form(user: User | None = None) -> UserForm:
-    form = UserForm(obj=user)
+    form = UserForm(obj=user if request.method == "GET" else None)  # a POST is read from the form alone
     form.bodies.choices = body_choices()
     if user is not None and request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)

@@ -10,6 +10,7 @@ from coordination.extensions import db
 from coordination.organizations import operations, queries
 from coordination.organizations.forms import KIND_LABELS, TIER_LABELS, BodyForm
 from coordination.organizations.models import Body, Tier
+from coordination.views_util import int_arg
 
 bp = Blueprint("organizations", __name__)
 
@@ -41,7 +42,7 @@ def admin_bodies() -> Any:
 
 def _body_form(body: Body | None) -> BodyForm:
     mechanism = queries.current_mechanism()
-    form = BodyForm(obj=body)
+    form = BodyForm(obj=body if request.method == "GET" else None)  # a POST is read from the form alone
     form.party_id.choices = [(p.id, p.name_zh) for p in mechanism.parties]
     form.parent_id.choices = [(0, _("(none)"))] + [
         (b.id, f"{b.party.name_zh} · {b.name_zh}")
@@ -51,7 +52,7 @@ def _body_form(body: Body | None) -> BodyForm:
     if body is None and request.method == "GET":
         form.tier.data = Tier.EXECUTION.value
         form.kind.data = "member_unit"
-        if party := request.args.get("party", type=int):
+        if party := int_arg(request.args, "party"):
             form.party_id.data = party
     return form
 

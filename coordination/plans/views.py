@@ -16,7 +16,7 @@ from coordination.plans import excel, operations, queries, revisions
 from coordination.plans.forms import CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
 from coordination.plans.models import AnnualPlan, PlanItem
 from coordination.timeutil import local_today
-from coordination.views_util import attempt, form_version
+from coordination.views_util import attempt, form_version, int_arg
 from workflows import plan as plan_flow
 from workflows.base import allowed_actions
 
@@ -92,7 +92,7 @@ def show(plan_id: int) -> Any:
 
 
 def _item_form(plan: AnnualPlan, item: PlanItem | None) -> ItemForm:
-    form = ItemForm(obj=item)
+    form = ItemForm(obj=item if request.method == "GET" else None)  # a POST is read from the form alone
     mechanism = plan.mechanism
     form.key_task_id.choices = key_task_choices(mechanism)
     units = queries.unit_choices(mechanism)
@@ -107,7 +107,7 @@ def _item_form(plan: AnnualPlan, item: PlanItem | None) -> ItemForm:
             form.cooperating_body_ids.data = [u.body_id for u in item.cooperating_units]
             form.milestones.data = "\n".join(f"{m.due_on.isoformat()} {m.title}" for m in item.milestones)
             form.version.data = item.version
-        elif key_task := request.args.get("key_task", type=int):
+        elif key_task := int_arg(request.args, "key_task"):
             form.key_task_id.data = key_task
     return form
 
@@ -276,7 +276,7 @@ def revision_list(plan_id: int) -> Any:
 @permissions.require(permissions.can_manage_plans)
 def compare(plan_id: int) -> Any:
     plan = _manageable(plan_id)
-    numbers = sorted({request.args.get("a", type=int), request.args.get("b", type=int)} - {None})
+    numbers = sorted({int_arg(request.args, "a"), int_arg(request.args, "b")} - {None})
     found = {r.number: r for r in plan.revisions if r.number in numbers}
     if len(numbers) != 2 or len(found) != 2:
         flash(_("Choose two different revisions to compare."), "error")
