@@ -51,6 +51,13 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created user {username}")
 
+    @app.cli.command("sweep")
+    def sweep() -> None:
+        """Hand every due, unsent message back to the job queue (for cron)."""
+        from coordination.notifications import mail
+
+        click.echo(f"re-enqueued {mail.sweep()} message(s)")
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst: bool) -> None:

@@ -84,6 +84,12 @@ def _drop_jobs(session: Session) -> None:
     session.info.pop("after_commit_jobs", None)
 
 
+def enqueue_many(func: Callable[..., Any], batches: list[Any]) -> None:
+    """One pipeline round trip for many jobs (the sweep)."""
+    queue = get_queue()
+    queue.enqueue_many([Queue.prepare_data(run_in_app, (func, batch)) for batch in batches])
+
+
 def run_worker(*, burst: bool = False) -> None:
     global _worker_app
     _worker_app = current_app._get_current_object()  # type: ignore[attr-defined]

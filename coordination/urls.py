@@ -13,3 +13,12 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mail and calendars, on the configured public address, whether or
+    not a request is being served (jobs and the CLI compose mail too)."""
+    from flask import current_app, url_for
+
+    with current_app.test_request_context(base_url=current_app.config["SERVER_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)

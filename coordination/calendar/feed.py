@@ -1,0 +1,47 @@
+"""A user's personal calendar feed: their meetings, visits and their units' task deadlines."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from coordination import permissions
+from coordination.assignments.models import Assignment
+from coordination.auth.models import User
+from coordination.calendar import ics
+from coordination.extensions import db
+from coordination.meetings.models import Attendee, Meeting
+from coordination.visits.models import Visit
+
+OPEN = ("assigned", "acknowledged", "in_progress", "returned", "submitted")
+
+
+def for_user(user: User) -> bytes:
+    mine = (
+        or_(Attendee.user_id == user.id, Attendee.email == user.email)
+        if user.email
+        else Attendee.user_id == user.id
+    )
+    meetings = db.session.scalars(
+        select(Meeting)
+        .join(Attendee, Attendee.meeting_id == Meeting.id)
+        .where(mine, Meeting.state != "draft")
+        .distinct()
+    ).all()
+    visits = db.session.scalars(
+        select(Visit)
+        .join(Attendee, Attendee.visit_id == Visit.id)
+        .where(mine, Visit.state != "planned")
+        .distinct()
+    ).all()
+    events = [ics.meeting_event(m, cancelled=m.state == "cancelled") for m in meetings]
+    for visit in visits:
+        events += ics.visit_events(visit, cancelled=visit.state == "cancelled")
+    body_ids = permissions.liaison_body_ids(user)
+    if body_ids:
+        tasks = db.session.scalars(
+            select(Assignment).where(Assignment.body_id.in_(body_ids), Assignment.state.in_(OPEN))
+        ).all()
+        events += [ics.deadline_event(a) for a in tasks]
+    calendar = ics.calendar(events, None)
+    calendar.add("x-wr-calname", f"沪连对口合作 · {user.name}")
+    return calendar.to_ical()
