@@ -91,10 +91,14 @@ def _register_blueprints(app: Flask) -> None:
     from coordination.framework.views import bp as framework_bp
     from coordination.main.views import bp as main_bp
     from coordination.meetings.views import bp as meetings_bp
+    from coordination.notifications.views import bp as rsvp_bp
     from coordination.organizations.views import bp as organizations_bp
     from coordination.plans.views import bp as plans_bp
+    from coordination.visits.views import bp as visits_bp
 
     for bp in (
+        visits_bp,
+        rsvp_bp,
         main_bp,
         auth_bp,
         organizations_bp,
@@ -119,7 +123,10 @@ def _register_template_helpers(app: Flask) -> None:
     def inject_layout() -> dict[str, Any]:
         from flask_babel import get_locale
 
+        from coordination.labels import ALL_LABELS
+
         return {
+            "labels": ALL_LABELS,
             "nav_items": navigation.items_for(current_user),
             "current_locale": str(get_locale()),
         }

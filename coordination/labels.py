@@ -78,3 +78,30 @@ ACTION_LABELS = {
     "assignment.cancel": _l("cancelled"),
     "assignment.amend": _l("changed by a plan amendment"),
 }
+
+VISIT_STATE_LABELS = {
+    "planned": _l("Planned"),
+    "confirmed": _l("Confirmed"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+ATTENDEE_ROLE_LABELS = {"chair": _l("Chair"), "required": _l("Required"), "optional": _l("Optional")}
+PARTSTAT_LABELS = {
+    "NEEDS-ACTION": _l("No answer yet"),
+    "ACCEPTED": _l("Accepted"),
+    "DECLINED": _l("Declined"),
+    "TENTATIVE": _l("Tentative"),
+}
+ITINERARY_KIND_LABELS = {
+    "meeting": _l("Meeting"),
+    "site_visit": _l("Site visit"),
+    "signing": _l("Signing ceremony"),
+}
+OUTCOME_KIND_LABELS = {"agreement": _l("Agreement signed"), "matter": _l("Matter agreed")}
+ALL_LABELS.update(
+    visit_state=VISIT_STATE_LABELS,
+    attendee_role=ATTENDEE_ROLE_LABELS,
+    partstat=PARTSTAT_LABELS,
+    itinerary_kind=ITINERARY_KIND_LABELS,
+    outcome_kind=OUTCOME_KIND_LABELS,
+)

@@ -29,10 +29,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "assignments.verification", _l("Verification"), permissions.can_verify, "assignments.verification"
     ),
-    NavItem("meetings.index", _l("Meetings"), permissions.can_read_mechanism, "meetings."),
+    NavItem("meetings.index", _l("Meetings and visits"), permissions.can_read_mechanism, "meetings."),
     NavItem("framework.index", _l("Key tasks"), permissions.can_read_mechanism, "framework."),
     NavItem("organizations.admin_bodies", _l("Units"), permissions.can_administer, "organizations.admin"),
     NavItem("auth.admin_users", _l("Users"), permissions.can_administer, "auth.admin"),
+    NavItem("rsvp.outbox", _l("Outbox"), permissions.can_administer, "rsvp.outbox"),
     NavItem("audit.index", _l("Audit log"), permissions.can_view_audit, "audit."),
 ]
 

@@ -119,3 +119,19 @@ def can_verify(user: User) -> bool:
 
 def can_manage_meetings(user: User) -> bool:
     return user.has_role(Role.ADMIN, Role.SECRETARY) or is_lead_department_staff(user)
+
+
+def event_roles(user: User, event: Any) -> set[str]:
+    """Relational roles for a meeting or a visit."""
+    from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_ORGANISER, ROLE_SECRETARY
+
+    roles: set[str] = set()
+    if is_admin(user):
+        roles.add(ROLE_ADMIN)
+    if user.has_role(Role.SECRETARY):
+        roles.add(ROLE_SECRETARY)
+    if is_lead_department_staff(user):
+        roles.add(ROLE_LEAD_DEPARTMENT)
+    if getattr(event, "organiser_id", None) == user.id:
+        roles.add(ROLE_ORGANISER)
+    return roles

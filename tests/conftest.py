@@ -71,9 +71,32 @@ def _empty_tables() -> None:
             conn.execute(table.delete())
 
 
+# Every test gets its own job queue, so no worker ever picks up another test's (or a developer's) jobs.
+def _per_test_config(tmp_path: Path) -> dict[str, Any]:
+    import uuid
+
+    return {
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RQ_QUEUE": f"test-{uuid.uuid4().hex}",
+        "SERVER_BASE_URL": "http://coordination.test",
+    }
+
+
+SHARED_KEYS = (
+    "OUTBOX_DIR",
+    "UPLOAD_DIR",
+    "RQ_QUEUE",
+    "SERVER_BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "REDIS_URL",
+)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(database_url, OUTBOX_DIR=str(tmp_path / "outbox"), UPLOAD_DIR=str(tmp_path / "uploads"))
+    app = make_app(database_url, **_per_test_config(tmp_path))
     with app.app_context():
         _empty_tables()
         from coordination import seed
@@ -97,11 +120,7 @@ class Client(FlaskClient):
 
 @pytest.fixture
 def web_app(app: Flask) -> Flask:
-    web = make_app(
-        app.config["SQLALCHEMY_DATABASE_URI"],
-        OUTBOX_DIR=app.config["OUTBOX_DIR"],
-        UPLOAD_DIR=app.config["UPLOAD_DIR"],
-    )
+    web = make_app(app.config["SQLALCHEMY_DATABASE_URI"], **{k: app.config[k] for k in SHARED_KEYS})
     web.test_client_class = Client
     return web
 
@@ -142,3 +161,61 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def messages_in(page: str) -> list[str]:
     """Field errors and flash messages of a page, for assertion messages."""
     return re.findall(r'<ul class="errors">(.*?)</ul>|class="flash flash-\w+">([^<]*)', page, re.S)
+
+
+# --- real services: an SMTP server and an RQ worker --------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp(app: Flask, web_app: Flask) -> Iterator[Inbox]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    for flask_app in (app, web_app):
+        flask_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_jobs(app: Flask):
+    """Run every queued job with a real RQ worker on the real Redis, in this test's app."""
+    from rq import SimpleWorker
+
+    from coordination.jobs import get_queue, redis_connection
+
+    def run() -> None:
+        connection = redis_connection()
+        SimpleWorker([get_queue(connection)], connection=connection).work(burst=True)
+
+    yield run
+    from coordination.jobs import get_queue as queue_of
+
+    queue_of().delete(delete_jobs=True)

@@ -74,12 +74,14 @@ def meeting():
     m = meetings.create_meeting(
         mechanism(),
         user("secretary.dl"),
-        kind="joint",
-        title="联席会议",
-        starts_local=datetime(start.year, start.month, start.day, 9, 30),
-        ends_local=datetime(start.year, start.month, start.day, 12, 0),
-        host_party_id=dalian.id,
-        venue="大连",
+        meetings.MeetingData(
+            kind="joint",
+            title="联席会议",
+            starts_local=datetime(start.year, start.month, start.day, 9, 30),
+            ends_local=datetime(start.year, start.month, start.day, 12, 0),
+            host_party_id=dalian.id,
+            venue="大连",
+        ),
     )
     db.session.commit()
     return m

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, build, needs_text
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY, build, needs_text
 
 
 class PlanState(StrEnum):
@@ -53,7 +53,8 @@ TRANSITIONS = build(
         ([S.DRAFT], START_CONSULTATION, S.CONSULTATION, LEAD, _has_items),
         ([S.DRAFT, S.CONSULTATION], SUBMIT, S.SUBMITTED, LEAD, _submittable),
         ([S.CONSULTATION, S.SUBMITTED], RETURN_TO_DRAFT, S.DRAFT, LEAD, None),
-        ([S.SUBMITTED], ADOPT, S.ADOPTED, LEAD, _has_meeting),
+        # The meeting adopts; its secretary or a lead department records it.
+        ([S.SUBMITTED], ADOPT, S.ADOPTED, (*LEAD, ROLE_SECRETARY), _has_meeting),
         ([S.ADOPTED], ISSUE, S.ISSUED, LEAD, _units_everywhere),
         ([S.ISSUED], AMEND, S.ISSUED, LEAD, needs_text("reason")),
         ([S.ISSUED], CLOSE, S.CLOSED, LEAD, None),

@@ -33,6 +33,8 @@ class Assignment(db.Model):
     mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanisms.id"), index=True)
     source: Mapped[str] = mapped_column(String(20), default=SourceKind.PLAN_ITEM.value)
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), index=True)
+    visit_outcome_id: Mapped[int | None] = mapped_column(ForeignKey("visit_outcomes.id"), index=True)
     key_task_id: Mapped[int | None] = mapped_column(ForeignKey("key_tasks.id"), index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     role: Mapped[str] = mapped_column(String(20))  # lead / cooperating
@@ -56,6 +58,8 @@ class Assignment(db.Model):
 
     body: Mapped[Body] = relationship(lazy="joined")
     plan_item: Mapped[PlanItem | None] = relationship()
+    decision = relationship("Decision")
+    visit_outcome = relationship("VisitOutcome")
     key_task = relationship("KeyTask")
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])

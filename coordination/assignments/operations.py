@@ -55,6 +55,71 @@ def create(planned: Any, mechanism_id: int, actor: User) -> Assignment:
     return assignment
 
 
+def _create_for_units(
+    source: SourceKind,
+    actor: User,
+    *,
+    mechanism_id: int,
+    title: str,
+    deadline: date,
+    body_ids: list[int],
+    key_task_id: int | None,
+    **link: int,
+) -> list[Assignment]:
+    created = []
+    for body_id in body_ids:
+        assignment = Assignment(
+            mechanism_id=mechanism_id,
+            source=source.value,
+            key_task_id=key_task_id,
+            body_id=body_id,
+            role="lead",
+            title=title[:200],
+            original_deadline=deadline,
+            current_deadline=deadline,
+            **link,
+        )
+        db.session.add(assignment)
+        db.session.flush()
+        record(
+            "assignment.create",
+            assignment,
+            summary=title[:200],
+            after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state", "source"),
+            actor_id=actor.id,
+        )
+        created.append(assignment)
+    return created
+
+
+def create_from_decision(decision: Any, actor: User) -> list[Assignment]:
+    """A meeting's decision (议定事项) becomes a task for each named unit."""
+    return _create_for_units(
+        SourceKind.DECISION,
+        actor,
+        mechanism_id=decision.meeting.mechanism_id,
+        title=decision.text,
+        deadline=decision.deadline,
+        body_ids=decision.body_ids,
+        key_task_id=decision.key_task_id,
+        decision_id=decision.id,
+    )
+
+
+def create_from_outcome(outcome: Any, actor: User) -> list[Assignment]:
+    """A visit's outcome (agreement or matter agreed) becomes a task for each named unit."""
+    return _create_for_units(
+        SourceKind.VISIT,
+        actor,
+        mechanism_id=outcome.visit.mechanism_id,
+        title=outcome.text,
+        deadline=outcome.deadline,
+        body_ids=outcome.body_ids,
+        key_task_id=outcome.key_task_id,
+        visit_outcome_id=outcome.id,
+    )
+
+
 def sync_item(item: PlanItem, actor: User, reason: str) -> None:
     """After an amendment of an issued plan: new units get assignments, removed units' open
     assignments are cancelled, and a moved deadline moves the current (not the original) one."""

@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Secret of the personal calendar feed; replacing it revokes every subscribed copy.
+    ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     role_links: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     memberships: Mapped[list[Membership]] = relationship(

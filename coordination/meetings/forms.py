@@ -3,23 +3,70 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField
-from wtforms.validators import Optional, ValidationError
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import NumberRange, Optional, ValidationError
 
-from coordination.forms import Form, max_length, required
-from coordination.labels import MEETING_KIND_LABELS
+from coordination.forms import Form, max_length, required, required_input
+from coordination.labels import ATTENDEE_ROLE_LABELS, MEETING_KIND_LABELS
+
+ATTENDEE_ROLES = [(k, ATTENDEE_ROLE_LABELS[k]) for k in ("required", "chair", "optional")]
 
 
 class MeetingForm(Form):
     kind = SelectField(_l("Kind"), choices=list(MEETING_KIND_LABELS.items()), default="joint")
     title = StringField(_l("Title"), validators=[required(), max_length(200)])
     starts_at = DateTimeLocalField(
-        _l("Starts (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required()]
+        _l("Starts (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input()]
     )
-    ends_at = DateTimeLocalField(_l("Ends (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required()])
+    ends_at = DateTimeLocalField(
+        _l("Ends (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input()]
+    )
     host_party_id = SelectField(_l("Host"), coerce=int, validators=[required()])
     venue = StringField(_l("Venue"), validators=[Optional(), max_length(200)])
+    chair_name = StringField(_l("Chair"), validators=[Optional(), max_length(60)])
+    version = HiddenField()
 
     def validate_ends_at(self, field: Any) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
+
+
+class AttendeeForm(Form):
+    user_id = SelectField(_l("A user of the system"), coerce=int, validators=[Optional()])
+    name = StringField(_l("Or a guest: name"), validators=[Optional(), max_length(60)])
+    email = StringField(_l("Guest's e-mail"), validators=[Optional(), max_length(254)])
+    role = SelectField(_l("Role"), choices=ATTENDEE_ROLES, default="required")
+
+
+class AgendaForm(Form):
+    title = StringField(_l("Agenda item"), validators=[required(), max_length(200)])
+    presenter_body_id = SelectField(_l("Presented by"), coerce=int, validators=[Optional()])
+    planned_minutes = IntegerField(
+        _l("Minutes planned"),
+        validators=[Optional(), NumberRange(min=1, max=600, message=_l("Between 1 and 600 minutes."))],
+    )
+
+
+class OutcomeForm(Form):
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), max_length(5000)])
+
+
+class DecisionForm(Form):
+    text = TextAreaField(_l("Decision"), validators=[required(), max_length(2000)])
+    agenda_item_id = SelectField(_l("Agenda item"), coerce=int, validators=[Optional()])
+    key_task_id = SelectField(_l("Key task"), coerce=int, validators=[Optional()])
+    body_ids = SelectMultipleField(_l("Units that carry it out"), coerce=int)
+    deadline = DateField(_l("Deadline"), validators=[required_input()])
+
+
+class CancelForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.extensions import db
@@ -31,13 +31,29 @@ class Meeting(db.Model):
     venue: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(30), default="draft")
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    chair_name: Mapped[str] = mapped_column(String(60), default="")
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: +1 on every change sent
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    minutes_published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     host_party: Mapped[Party] = relationship()
+    organiser = relationship("User")
     agenda: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
     )
+    attendees: Mapped[list[Attendee]] = relationship(
+        back_populates="meeting", order_by="Attendee.id", cascade="all, delete-orphan"
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def uid(self) -> str:
+        """Stable for the meeting's life, so calendar clients update rather than duplicate it."""
+        return f"meeting-{self.id}@hulian-coordination"
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -54,6 +70,58 @@ class AgendaItem(db.Model):
     presenter_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
     planned_minutes: Mapped[int | None]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("annual_plans.id"), index=True)
+    outcome: Mapped[str] = mapped_column(Text, default="")  # 会议纪要 for this item
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda")
     presenter_body: Mapped[Body | None] = relationship()
+    plan = relationship("AnnualPlan")
+
+
+class AttendeeRole(StrEnum):
+    CHAIR = "chair"
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+
+
+class Attendee(db.Model):
+    """Someone invited to a meeting or a visit: a user, or an external guest by name and e-mail."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (
+        CheckConstraint("(meeting_id IS NULL) <> (visit_id IS NULL)", name="one_event"),
+        UniqueConstraint("meeting_id", "email"),
+        UniqueConstraint("visit_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20), default=AttendeeRole.REQUIRED.value)
+    partstat: Mapped[str] = mapped_column(String(20), default="NEEDS-ACTION")
+    responded_at: Mapped[datetime | None]
+    rsvp_nonce: Mapped[str] = mapped_column(String(32))  # rotating it revokes old links
+
+    meeting: Mapped[Meeting | None] = relationship(back_populates="attendees")
+    visit = relationship("Visit", back_populates="members")
+    user = relationship("User")
+
+
+class Decision(db.Model):
+    """议定事项: recorded in the minutes; one action turns it into tasks for the named units."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    key_task_id: Mapped[int | None] = mapped_column(ForeignKey("key_tasks.id"))
+    text: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date]
+    body_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    assigned_at: Mapped[datetime | None]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+    agenda_item: Mapped[AgendaItem | None] = relationship()

@@ -1,20 +1,32 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from coordination import permissions
+from coordination.auth.models import User
+from coordination.calendar import ics
 from coordination.extensions import db
+from coordination.framework.queries import key_task_choices
 from coordination.labels import ALL_LABELS
-from coordination.meetings import operations
-from coordination.meetings.forms import MeetingForm
-from coordination.meetings.models import Meeting
-from coordination.organizations.queries import current_mechanism
-from coordination.views_util import attempt
+from coordination.meetings import operations, queries
+from coordination.meetings.forms import (
+    AgendaForm,
+    AttendeeForm,
+    CancelForm,
+    DecisionForm,
+    MeetingForm,
+    OutcomeForm,
+)
+from coordination.meetings.models import AgendaItem, Attendee, Decision, Meeting
+from coordination.organizations.queries import body_choices, current_mechanism
+from coordination.plans.queries import unit_choices
+from coordination.views_util import attempt, form_version
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -22,45 +34,303 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 @bp.route("/")
 @permissions.require(permissions.can_read_mechanism)
 def index() -> Any:
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.mechanism_id == current_mechanism().id)
-        .order_by(Meeting.starts_at.desc())
-    ).all()
+    mechanism = current_mechanism()
     return render_template(
         "meetings/index.html",
-        meetings=meetings,
+        meetings=queries.meetings_of(mechanism),
+        visits=queries.visits_of(mechanism),
         labels=ALL_LABELS,
         can_manage=permissions.can_manage_meetings(current_user),
+    )
+
+
+def _meeting_form(meeting: Meeting | None) -> MeetingForm:
+    form = MeetingForm(obj=meeting if request.method == "GET" else None)
+    form.host_party_id.choices = [(p.id, p.name_zh) for p in current_mechanism().parties]
+    if meeting is not None and request.method == "GET":
+        from coordination.timeutil import to_local
+
+        form.starts_at.data = to_local(meeting.starts_at).replace(tzinfo=None)
+        form.ends_at.data = to_local(meeting.ends_at).replace(tzinfo=None)
+    return form
+
+
+def _meeting_data(form: MeetingForm) -> operations.MeetingData:
+    return operations.MeetingData(
+        kind=form.kind.data,
+        title=form.title.data or "",
+        starts_local=form.starts_at.data,
+        ends_local=form.ends_at.data,
+        host_party_id=form.host_party_id.data,
+        venue=form.venue.data or "",
+        chair_name=form.chair_name.data or "",
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_meetings)
 def new() -> Any:
-    mechanism = current_mechanism()
-    form = MeetingForm()
-    form.host_party_id.choices = [(p.id, p.name_zh) for p in mechanism.parties]
+    form = _meeting_form(None)
+    created: list[Meeting] = []
     if form.validate_on_submit() and attempt(
-        lambda: operations.create_meeting(
-            mechanism,
-            current_user,
-            kind=form.kind.data,
-            title=form.title.data,
-            starts_local=form.starts_at.data,
-            ends_local=form.ends_at.data,
-            host_party_id=form.host_party_id.data,
-            venue=form.venue.data or "",
+        lambda: created.append(
+            operations.create_meeting(current_mechanism(), current_user, _meeting_data(form))
         ),
         form,
-        _("Meeting created."),
+        _("Meeting created. Add attendees and the agenda, then send the invitations."),
     ):
-        return redirect(url_for("meetings.index"))
-    return render_template("meetings/new.html", form=form)
+        return redirect(url_for("meetings.show", meeting_id=created[0].id))
+    return render_template("meetings/form.html", form=form, meeting=None)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_meetings)
+def edit(meeting_id: int) -> Any:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    form = _meeting_form(meeting)
+    if request.method == "GET":
+        form.version.data = meeting.version
+    if form.validate_on_submit() and attempt(
+        lambda: operations.update_meeting(
+            meeting, current_user, _meeting_data(form), expected_version=form_version(form.version.data)
+        ),
+        form,
+        _("Meeting saved. Attendees of a scheduled meeting receive an update."),
+    ):
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=meeting)
+
+
+def _forms(meeting: Meeting, **given: Any) -> dict[str, Any]:
+    mechanism = current_mechanism()
+    attendee = given.get("attendee_form") or AttendeeForm(formdata=None)
+    attendee.user_id.choices = [(0, "—")] + [
+        (u.id, f"{u.name}（{u.username}）")
+        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    ]
+    agenda = given.get("agenda_form") or AgendaForm(formdata=None)
+    agenda.presenter_body_id.choices = [(0, "—")] + body_choices(mechanism)
+    decision = given.get("decision_form") or DecisionForm(formdata=None)
+    decision.agenda_item_id.choices = [(0, "—")] + [(i.id, i.title) for i in meeting.agenda]
+    decision.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
+    decision.body_ids.choices = unit_choices(mechanism)
+    return {
+        "attendee_form": attendee,
+        "agenda_form": agenda,
+        "decision_form": decision,
+        "cancel_form": given.get("cancel_form") or CancelForm(formdata=None),
+        "outcome_form": OutcomeForm(formdata=None),
+    }
+
+
+def _render(meeting: Meeting, status: int = 200, **given: Any) -> Any:
+    manage = permissions.can_manage_meetings(current_user)
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        manage=manage,
+        open=meeting.state in ("draft", "scheduled"),
+        suggestions=queries.agenda_suggestions(meeting) if manage and meeting.state == "draft" else None,
+        labels=ALL_LABELS,
+        answers=queries.answer_counts(meeting),
+        **_forms(meeting, **given),
+    ), status
 
 
 @bp.route("/<int:meeting_id>")
 @permissions.require(permissions.can_read_mechanism)
 def show(meeting_id: int) -> Any:
+    return _render(db.get_or_404(Meeting, meeting_id))
+
+
+def _back(meeting: Meeting, anchor: str = "") -> Any:
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + anchor)
+
+
+def _child(model: Any, child_id: int, meeting: Meeting) -> Any:
+    child = db.get_or_404(model, child_id)
+    if child.meeting_id != meeting.id:
+        abort(404)
+    return child
+
+
+def _managed(meeting_id: int) -> Meeting:
+    return db.get_or_404(Meeting, meeting_id)
+
+
+@bp.route("/<int:meeting_id>/attendees", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_attendee(meeting_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    form = AttendeeForm()
+    _forms(meeting, attendee_form=form)
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+        if attempt(
+            lambda: operations.add_attendee(
+                meeting,
+                current_user,
+                user=user,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                role=form.role.data,
+            ),
+            form,
+            _("Attendee added."),
+        ):
+            return _back(meeting, "#attendees")
+    return _render(meeting, 422, attendee_form=form)
+
+
+@bp.route("/<int:meeting_id>/attendees/<int:attendee_id>/remove", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def remove_attendee(meeting_id: int, attendee_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    attendee = _child(Attendee, attendee_id, meeting)
+    attempt(
+        lambda: operations.remove_attendee(meeting, current_user, attendee), success=_("Attendee removed.")
+    )
+    return _back(meeting, "#attendees")
+
+
+@bp.route("/<int:meeting_id>/agenda", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_agenda_item(meeting_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    form = AgendaForm()
+    _forms(meeting, agenda_form=form)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_agenda_item(
+            meeting,
+            current_user,
+            title=form.title.data,
+            presenter_body_id=form.presenter_body_id.data or None,
+            planned_minutes=form.planned_minutes.data,
+        ),
+        form,
+        _("Agenda item added."),
+    ):
+        return _back(meeting, "#agenda")
+    return _render(meeting, 422, agenda_form=form)
+
+
+AGENDA_ACTIONS: dict[str, Callable[[Meeting, Any, AgendaItem], Any]] = {
+    "up": lambda m, u, i: operations.move_agenda_item(m, u, i, -1),
+    "down": lambda m, u, i: operations.move_agenda_item(m, u, i, 1),
+    "remove": operations.remove_agenda_item,
+    "adopt": lambda m, u, i: operations.adopt_plan_at(m, u, i),
+}
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/<any(up, down, remove, adopt):action>", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def agenda_action(meeting_id: int, item_id: int, action: str) -> Any:
+    meeting = _managed(meeting_id)
+    item = _child(AgendaItem, item_id, meeting)
+    attempt(lambda: AGENDA_ACTIONS[action](meeting, current_user, item))
+    return _back(meeting, "#agenda")
+
+
+@bp.route("/<int:meeting_id>/agenda/<int:item_id>/outcome", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def outcome(meeting_id: int, item_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    item = _child(AgendaItem, item_id, meeting)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: operations.record_outcome(meeting, current_user, item, form.outcome.data or ""),
+            success=_("Minutes saved."),
+        )
+    else:
+        flash(_("At most %(max)d characters.", max=5000), "error")
+    return _back(meeting, "#minutes")
+
+
+@bp.route("/<int:meeting_id>/suggestions", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_suggestion(meeting_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    title = (request.form.get("title") or "").strip()
+    attempt(
+        lambda: operations.add_agenda_item(meeting, current_user, title=title),
+        success=_("Agenda item added."),
+    )
+    return _back(meeting, "#agenda")
+
+
+@bp.route("/<int:meeting_id>/decisions", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_decision(meeting_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    form = DecisionForm()
+    _forms(meeting, decision_form=form)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_decision(
+            meeting,
+            current_user,
+            text=form.text.data,
+            deadline=form.deadline.data,
+            body_ids=form.body_ids.data or [],
+            agenda_item_id=form.agenda_item_id.data or None,
+            key_task_id=form.key_task_id.data or None,
+        ),
+        form,
+        _("Decision recorded."),
+    ):
+        return _back(meeting, "#minutes")
+    return _render(meeting, 422, decision_form=form)
+
+
+@bp.route("/<int:meeting_id>/decisions/<int:decision_id>/assign", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def assign_decision(meeting_id: int, decision_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    decision = _child(Decision, decision_id, meeting)
+    attempt(
+        lambda: operations.assign_decision(meeting, current_user, decision),
+        success=_("The decision is assigned: each unit has a task."),
+    )
+    return _back(meeting, "#minutes")
+
+
+STATE_ACTIONS = {
+    "schedule": (operations.schedule, _("Invitations are on their way to every attendee.")),
+    "hold": (operations.hold, _("The meeting is recorded as held. Write the minutes.")),
+    "publish": (operations.publish_minutes, _("Minutes published and sent to the attendees.")),
+}
+
+
+@bp.route("/<int:meeting_id>/<any(schedule, hold, publish):action>", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def state_action(meeting_id: int, action: str) -> Any:
+    meeting = _managed(meeting_id)
+    operation, message = STATE_ACTIONS[action]
+    attempt(lambda: operation(meeting, current_user), success=str(message))
+    return _back(meeting)
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def cancel(meeting_id: int) -> Any:
+    meeting = _managed(meeting_id)
+    form = CancelForm()
+    if form.validate_on_submit() and attempt(
+        lambda: operations.cancel(meeting, current_user, form.reason.data),
+        form,
+        _("The meeting is cancelled."),
+    ):
+        return _back(meeting)
+    return _render(meeting, 422, cancel_form=form)
+
+
+@bp.route("/<int:meeting_id>.ics")
+@permissions.require(permissions.can_read_mechanism)
+def download(meeting_id: int) -> Any:
     meeting = db.get_or_404(Meeting, meeting_id)
-    return render_template("meetings/show.html", meeting=meeting, labels=ALL_LABELS)
+    body = ics.calendar([ics.meeting_event(meeting, cancelled=meeting.state == "cancelled")], None).to_ical()
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f"attachment; filename=meeting-{meeting.id}.ics"},
+    )

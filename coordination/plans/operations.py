@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coordination.audit.operations import record, snapshot
-from coordination.auth.models import User
+from coordination.auth.models import Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings.models import AgendaItem, Meeting
@@ -28,7 +28,7 @@ from coordination.plans.models import (
 )
 from coordination.timeutil import local_today, utcnow
 from workflows import plan as plan_flow
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY
 from workflows.workdays import add_workdays
 
 PLAN_FIELDS = ("year", "title", "state", "meeting_id", "document_number")
@@ -42,6 +42,8 @@ def plan_roles(user: User) -> set[str]:
         roles.add(ROLE_ADMIN)
     if permissions.is_lead_department_staff(user):
         roles.add(ROLE_LEAD_DEPARTMENT)
+    if user.has_role(Role.SECRETARY):
+        roles.add(ROLE_SECRETARY)
     return roles
 
 
@@ -322,7 +324,7 @@ def submit_to_meeting(plan: AnnualPlan, meeting: Meeting | None, actor: User) ->
     ) + 1
     db.session.add(
         AgendaItem(
-            meeting_id=meeting.id,
+            meeting=meeting,
             position=position,
             title=_("Deliberation of the %(year)d annual plan", year=plan.year),
             plan_id=plan.id,

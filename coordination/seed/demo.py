@@ -184,18 +184,50 @@ def load_demo_plans(mechanism: Mechanism) -> bool:
         meeting = meetings.create_meeting(
             mechanism,
             user["secretary.dl"],
-            kind="joint",
-            title=f"{year}年沪连对口合作联席会议",
-            starts_local=datetime(year, 3, 5, 9, 30),
-            ends_local=datetime(year, 3, 5, 12, 0),
-            host_party_id=party["dl"],
-            venue="大连市人民政府第一会议室",
+            meetings.MeetingData(
+                kind="joint",
+                title=f"{year}年沪连对口合作联席会议",
+                starts_local=datetime(year, 3, 5, 9, 30),
+                ends_local=datetime(year, 3, 5, 12, 0),
+                host_party_id=party["dl"],
+                venue="大连市人民政府第一会议室",
+                chair_name="刘振华",
+            ),
+        )
+        for username, role in (
+            ("leader.dl", "chair"),
+            ("leader.sh", "required"),
+            ("lead.sh", "required"),
+            ("lead.dl", "required"),
+        ):
+            meetings.add_attendee(meeting, user["secretary.dl"], user=user[username], role=role)
+        meetings.add_agenda_item(
+            meeting,
+            user["secretary.dl"],
+            title=f"{year - 1}年度对口合作工作总结",
+            presenter_body_id=body["上海市人民政府合作交流办公室"].id,
         )
         plans.submit_to_meeting(plan, meeting, lead_dl)
-        meeting.state = "scheduled"
+        meetings.schedule(meeting, user["secretary.dl"])
     with _at(date(year, 3, 5), 12):
+        meetings.hold(meeting, user["secretary.dl"])
         plans.adopt(plan, lead_sh)
-        meeting.state = "held"
+        meetings.record_outcome(
+            meeting, user["secretary.dl"], meeting.agenda[0], "会议听取了上年度工作总结。"
+        )
+        meetings.record_outcome(
+            meeting, user["secretary.dl"], meeting.agenda[1], "会议审议通过了年度工作要点。"
+        )
+        decision = meetings.add_decision(
+            meeting,
+            user["secretary.dl"],
+            text="两地商务部门共同筹办“大连行”招商活动",
+            deadline=date(year, 12, 20),
+            body_ids=[body["上海市商务委员会"].id, body["大连市商务局"].id],
+            key_task_id=task[8],
+        )
+        meetings.publish_minutes(meeting, user["secretary.dl"])
+        meetings.assign_decision(meeting, user["secretary.dl"], decision)
     with _at(date(year, 3, 10)):
         plans.issue(plan, lead_sh, f"沪合作办〔{year}〕5号")
     db.session.flush()
@@ -356,11 +388,13 @@ def load_demo_plans(mechanism: Mechanism) -> bool:
         meetings.create_meeting(
             mechanism,
             user["secretary.sh"],
-            kind="joint",
-            title=f"{year + 1}年沪连对口合作联席会议",
-            starts_local=datetime(year + 1, 3, 4, 9, 30),
-            ends_local=datetime(year + 1, 3, 4, 12, 0),
-            host_party_id=party["sh"],
-            venue="上海市人民政府合作交流办公室会议室",
+            meetings.MeetingData(
+                kind="joint",
+                title=f"{year + 1}年沪连对口合作联席会议",
+                starts_local=datetime(year + 1, 3, 4, 9, 30),
+                ends_local=datetime(year + 1, 3, 4, 12, 0),
+                host_party_id=party["sh"],
+                venue="上海市人民政府合作交流办公室会议室",
+            ),
         )
     return True

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from coordination import permissions
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.framework.queries import key_task_choices
+from coordination.labels import ALL_LABELS
+from coordination.meetings.forms import AttendeeForm, CancelForm
+from coordination.organizations.queries import current_mechanism
+from coordination.plans.queries import unit_choices
+from coordination.views_util import attempt, form_version
+from coordination.visits import operations
+from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
+from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+def _visit_form(visit: Visit | None) -> VisitForm:
+    form = VisitForm(obj=visit if request.method == "GET" else None)
+    parties = [(p.id, p.name_zh) for p in current_mechanism().parties]
+    form.visiting_party_id.choices = parties
+    form.host_party_id.choices = parties
+    if visit is not None and request.method == "GET":
+        form.version.data = visit.version
+    return form
+
+
+def _visit_data(form: VisitForm) -> operations.VisitData:
+    return operations.VisitData(
+        title=form.title.data or "",
+        visiting_party_id=form.visiting_party_id.data,
+        host_party_id=form.host_party_id.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        leader_name=form.leader_name.data or "",
+        host_contact=form.host_contact.data or "",
+        reception_notes=form.reception_notes.data or "",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_meetings)
+def new() -> Any:
+    form = _visit_form(None)
+    created: list[Visit] = []
+    if form.validate_on_submit() and attempt(
+        lambda: created.append(operations.create_visit(current_mechanism(), current_user, _visit_data(form))),
+        form,
+        _("Visit created. Add the delegation and the itinerary, then confirm it."),
+    ):
+        return redirect(url_for("visits.show", visit_id=created[0].id))
+    return render_template("visits/form.html", form=form, visit=None)
+
+
+@bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_meetings)
+def edit(visit_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    form = _visit_form(visit)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.update_visit(
+            visit, current_user, _visit_data(form), expected_version=form_version(form.version.data)
+        ),
+        form,
+        _("Visit saved. The delegation of a confirmed visit receives an update."),
+    ):
+        return redirect(url_for("visits.show", visit_id=visit.id))
+    return render_template("visits/form.html", form=form, visit=visit)
+
+
+def _forms(**given: Any) -> dict[str, Any]:
+    mechanism = current_mechanism()
+    member = given.get("member_form") or AttendeeForm(formdata=None)
+    member.user_id.choices = [(0, "—")] + [
+        (u.id, f"{u.name}（{u.username}）")
+        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+    ]
+    outcome = given.get("outcome_form") or VisitOutcomeForm(formdata=None)
+    outcome.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
+    outcome.body_ids.choices = unit_choices(mechanism)
+    return {
+        "member_form": member,
+        "item_form": given.get("item_form") or ItineraryForm(formdata=None),
+        "outcome_form": outcome,
+        "cancel_form": given.get("cancel_form") or CancelForm(formdata=None),
+    }
+
+
+def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
+    return render_template(
+        "visits/show.html",
+        visit=visit,
+        manage=permissions.can_manage_meetings(current_user),
+        open=visit.state in ("planned", "confirmed"),
+        labels=ALL_LABELS,
+        **_forms(**given),
+    ), status
+
+
+@bp.route("/<int:visit_id>")
+@permissions.require(permissions.can_read_mechanism)
+def show(visit_id: int) -> Any:
+    return _render(db.get_or_404(Visit, visit_id))
+
+
+def _back(visit: Visit) -> Any:
+    return redirect(url_for("visits.show", visit_id=visit.id))
+
+
+@bp.route("/<int:visit_id>/members", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_member(visit_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    form = AttendeeForm()
+    _forms(member_form=form)
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+        if attempt(
+            lambda: operations.add_member(
+                visit,
+                current_user,
+                user=user,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                role=form.role.data,
+            ),
+            form,
+            _("Member added."),
+        ):
+            return _back(visit)
+    return _render(visit, 422, member_form=form)
+
+
+@bp.route("/<int:visit_id>/itinerary", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_item(visit_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    form = ItineraryForm()
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_itinerary_item(
+            visit,
+            current_user,
+            kind=form.kind.data,
+            title=form.title.data,
+            starts_local=form.starts_at.data,
+            ends_local=form.ends_at.data,
+            place=form.place.data or "",
+        ),
+        form,
+        _("Itinerary item added."),
+    ):
+        return _back(visit)
+    return _render(visit, 422, item_form=form)
+
+
+@bp.route("/<int:visit_id>/itinerary/<int:item_id>/remove", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def remove_item(visit_id: int, item_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    item = db.get_or_404(ItineraryItem, item_id)
+    if item.visit_id != visit.id:
+        abort(404)
+    attempt(
+        lambda: operations.remove_itinerary_item(visit, current_user, item),
+        success=_("Itinerary item removed."),
+    )
+    return _back(visit)
+
+
+@bp.route("/<int:visit_id>/outcomes", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def add_outcome(visit_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    form = VisitOutcomeForm()
+    _forms(outcome_form=form)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_outcome(
+            visit,
+            current_user,
+            kind=form.kind.data,
+            text=form.text.data,
+            deadline=form.deadline.data,
+            body_ids=form.body_ids.data or [],
+            key_task_id=form.key_task_id.data or None,
+        ),
+        form,
+        _("Outcome recorded."),
+    ):
+        return _back(visit)
+    return _render(visit, 422, outcome_form=form)
+
+
+@bp.route("/<int:visit_id>/outcomes/<int:outcome_id>/assign", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def assign_outcome(visit_id: int, outcome_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    outcome = db.get_or_404(VisitOutcome, outcome_id)
+    if outcome.visit_id != visit.id:
+        abort(404)
+    attempt(
+        lambda: operations.assign_outcome(visit, current_user, outcome),
+        success=_("The decision is assigned: each unit has a task."),
+    )
+    return _back(visit)
+
+
+STATE_ACTIONS = {
+    "confirm": (operations.confirm, _("Confirmed: the itinerary is on its way to the delegation.")),
+    "complete": (operations.complete, _("The visit is recorded as completed.")),
+}
+
+
+@bp.route("/<int:visit_id>/<any(confirm, complete):action>", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def state_action(visit_id: int, action: str) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    operation, message = STATE_ACTIONS[action]
+    attempt(lambda: operation(visit, current_user), success=str(message))
+    return _back(visit)
+
+
+@bp.route("/<int:visit_id>/cancel", methods=["POST"])
+@permissions.require(permissions.can_manage_meetings)
+def cancel(visit_id: int) -> Any:
+    visit = db.get_or_404(Visit, visit_id)
+    form = CancelForm()
+    if form.validate_on_submit() and attempt(
+        lambda: operations.cancel(visit, current_user, form.reason.data), form, _("The visit is cancelled.")
+    ):
+        return _back(visit)
+    return _render(visit, 422, cancel_form=form)
