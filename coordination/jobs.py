@@ -93,6 +93,9 @@ def enqueue_many(func: Callable[..., Any], batches: list[Any]) -> None:
 def run_worker(*, burst: bool = False) -> None:
     global _worker_app
     _worker_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    from coordination.extensions import db
+
+    db.engine.dispose()  # each forked job opens its own database connections
     connection = redis_connection()
     worker = Worker([get_queue(connection)], connection=connection)
     worker.work(burst=burst, with_scheduler=True)

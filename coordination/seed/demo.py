@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -209,6 +209,10 @@ def load_demo_plans(mechanism: Mechanism) -> bool:
         )
         plans.submit_to_meeting(plan, meeting, lead_dl)
         meetings.schedule(meeting, user["secretary.dl"])
+    with _at(date(year, 2, 4)):
+        answers = ("accepted", "accepted", "tentative", "accepted")
+        for attendee, answer in zip(meeting.attendees, answers, strict=True):
+            meetings.answer(attendee, answer)
     with _at(date(year, 3, 5), 12):
         meetings.hold(meeting, user["secretary.dl"])
         plans.adopt(plan, lead_sh)
@@ -397,4 +401,46 @@ def load_demo_plans(mechanism: Mechanism) -> bool:
                 venue="上海市人民政府合作交流办公室会议室",
             ),
         )
+    _demo_visit(mechanism, user, body, party, task)
     return True
+
+
+def _demo_visit(mechanism: Mechanism, user: dict, body: dict, party: dict, task: dict) -> None:
+    """A Dalian delegation's visit to Shanghai in three weeks, confirmed, itinerary sent."""
+    from coordination.visits import operations as visits
+
+    start = local_today() + timedelta(days=21)
+    secretary = user["secretary.sh"]
+    visit = visits.create_visit(
+        mechanism,
+        secretary,
+        visits.VisitData(
+            title="大连市党政代表团赴上海学习考察",
+            visiting_party_id=party["dl"],
+            host_party_id=party["sh"],
+            starts_on=start,
+            ends_on=start + timedelta(days=1),
+            leader_name="刘振华",
+            host_contact="周晓雯 021-00000000",
+            reception_notes="按公务接待标准安排；住宿、用餐由接待方统一安排。",
+        ),
+    )
+    for username, role in (("leader.dl", "chair"), ("lead.dl", "required"), ("leader.sh", "required")):
+        visits.add_member(visit, secretary, user=user[username], role=role)
+    day = datetime(start.year, start.month, start.day)
+    for hours, length, kind, title, place in (
+        (9, 2, "meeting", "沪连对口合作座谈会", "上海市人民政府合作交流办公室"),
+        (14, 2, "site_visit", "考察张江科学城", "上海张江"),
+        (33, 1, "signing", "港航合作项目签约", "上海国际会议中心"),
+    ):
+        starts = day + timedelta(hours=hours)
+        visits.add_itinerary_item(
+            visit,
+            secretary,
+            kind=kind,
+            title=title,
+            starts_local=starts,
+            ends_local=starts + timedelta(hours=length),
+            place=place,
+        )
+    visits.confirm(visit, secretary)
