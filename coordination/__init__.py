@@ -94,9 +94,11 @@ def _register_blueprints(app: Flask) -> None:
     from coordination.notifications.views import bp as rsvp_bp
     from coordination.organizations.views import bp as organizations_bp
     from coordination.plans.views import bp as plans_bp
+    from coordination.reminders.views import bp as reminders_bp
     from coordination.visits.views import bp as visits_bp
 
     for bp in (
+        reminders_bp,
         visits_bp,
         rsvp_bp,
         main_bp,
@@ -127,6 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
 
         return {
             "labels": ALL_LABELS,
+            "unread": _unread(),
             "nav_items": navigation.items_for(current_user),
             "current_locale": str(get_locale()),
         }
@@ -134,6 +137,14 @@ def _register_template_helpers(app: Flask) -> None:
     @app.before_request
     def remember_endpoint() -> None:
         g.endpoint = request.endpoint
+
+
+def _unread() -> int:
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    from coordination.reminders.views import unread_count
+
+    return unread_count(current_user)
 
 
 def _register_security_headers(app: Flask) -> None:

@@ -53,10 +53,11 @@ def register(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep() -> None:
-        """Hand every due, unsent message back to the job queue (for cron)."""
+        """Hand every due, unsent message and reminder back to the job queue (cron, every minute)."""
         from coordination.notifications import mail
+        from coordination.reminders import delivery
 
-        click.echo(f"re-enqueued {mail.sweep()} message(s)")
+        click.echo(f"re-enqueued {mail.sweep()} message(s) and {delivery.sweep()} due reminder(s)")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")

@@ -105,3 +105,12 @@ ALL_LABELS.update(
     itinerary_kind=ITINERARY_KIND_LABELS,
     outcome_kind=OUTCOME_KIND_LABELS,
 )
+
+REMINDER_STATUS_LABELS = {
+    "pending": _l("Scheduled"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+ALL_LABELS["reminder_status"] = REMINDER_STATUS_LABELS

@@ -52,6 +52,7 @@ def create(planned: Any, mechanism_id: int, actor: User) -> Assignment:
         after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state"),
         actor_id=actor.id,
     )
+    _reschedule(assignment)
     return assignment
 
 
@@ -88,6 +89,7 @@ def _create_for_units(
             after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state", "source"),
             actor_id=actor.id,
         )
+        _reschedule(assignment)
         created.append(assignment)
     return created
 
@@ -169,6 +171,8 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
                 after=snapshot(current, *FIELDS),
                 actor_id=actor.id,
             )
+    for assignment in db.session.scalars(select(Assignment).where(Assignment.plan_item_id == item.id)):
+        _reschedule(assignment)
 
 
 def snapshot_dict(values: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +191,16 @@ def _transition(
     return before
 
 
+def _reschedule(assignment: Assignment) -> None:
+    """Reminders follow every change of state or deadline, in the same transaction."""
+    from coordination.reminders.schedule import sync_assignment
+
+    db.session.flush()
+    sync_assignment(assignment)
+
+
 def _audit(assignment: Assignment, actor: User, action: str, before: dict, summary: str = "") -> None:
+    _reschedule(assignment)
     record(
         f"assignment.{action}",
         assignment,
@@ -353,6 +366,7 @@ def decide_extension(
     before = snapshot(assignment, *FIELDS)
     if approve:
         assignment.current_deadline = request.requested_date  # the original deadline stays
+        _reschedule(assignment)
     record(
         f"assignment.extension_{'approve' if approve else 'reject'}",
         assignment,

@@ -108,6 +108,7 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
         light=light_of(assignment, bool(pending)),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
         history=queries.history(assignment),
+        supervision=queries.supervision(assignment),
         siblings=queries.siblings(assignment),
         action_labels=ACTION_LABELS,
         labels=ALL_LABELS,

@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Secret of the personal calendar feed; replacing it revokes every subscribed copy.
     ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_mode: Mapped[str] = mapped_column(
+        String(10), default="digest", server_default="digest"
+    )  # or immediate
 
     role_links: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     memberships: Mapped[list[Membership]] = relationship(
@@ -98,6 +101,7 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
     title: Mapped[str] = mapped_column(String(60), default="")
+    is_head: Mapped[bool] = mapped_column(default=False, server_default="0")  # copied on escalations
 
     user: Mapped[User] = relationship(back_populates="memberships")
     body: Mapped[Body] = relationship(lazy="joined")

@@ -21,17 +21,14 @@ def for_user(user: User) -> bytes:
         if user.email
         else Attendee.user_id == user.id
     )
+    # IN (subquery) rather than DISTINCT: PostgreSQL cannot compare the JSON columns.
     meetings = db.session.scalars(
-        select(Meeting)
-        .join(Attendee, Attendee.meeting_id == Meeting.id)
-        .where(mine, Meeting.state != "draft")
-        .distinct()
+        select(Meeting).where(
+            Meeting.id.in_(select(Attendee.meeting_id).where(mine)), Meeting.state != "draft"
+        )
     ).all()
     visits = db.session.scalars(
-        select(Visit)
-        .join(Attendee, Attendee.visit_id == Visit.id)
-        .where(mine, Visit.state != "planned")
-        .distinct()
+        select(Visit).where(Visit.id.in_(select(Attendee.visit_id).where(mine)), Visit.state != "planned")
     ).all()
     events = [ics.meeting_event(m, cancelled=m.state == "cancelled") for m in meetings]
     for visit in visits:

@@ -33,6 +33,7 @@ class Meeting(db.Model):
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     chair_name: Mapped[str] = mapped_column(String(60), default="")
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: +1 on every change sent
+    reminder_days: Mapped[list[int] | None] = mapped_column(JSON)  # days before; empty = policy default
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     minutes_published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -83,6 +83,14 @@ def create_meeting(mechanism: Mechanism, actor: User, data: MeetingData) -> Meet
     return meeting
 
 
+def _reschedule(meeting: Any) -> None:
+    """Reminders follow the meeting's time, state and people, in the same transaction."""
+    from coordination.reminders.schedule import sync_meeting
+
+    db.session.flush()
+    sync_meeting(meeting)
+
+
 def _gate(meeting: Meeting, action: str, actor: User, **context: Any) -> None:
     meeting.state = check_transition(
         flow.TRANSITIONS,
@@ -91,6 +99,7 @@ def _gate(meeting: Meeting, action: str, actor: User, **context: Any) -> None:
         permissions.event_roles(actor, meeting),
         context,
     ).value
+    _reschedule(meeting)
 
 
 def _require_open(meeting: Meeting) -> None:
@@ -170,6 +179,7 @@ def add_attendee(
     db.session.flush()
     if meeting.state == flow.MeetingState.SCHEDULED:
         invitations.send_meeting(meeting, "REQUEST", [attendee])
+    _reschedule(meeting)
     record(
         "meeting.attendee_add",
         meeting,
@@ -188,6 +198,7 @@ def remove_attendee(meeting: Meeting, actor: User, attendee: Attendee) -> None:
         "meeting.attendee_remove", meeting, summary=f"{attendee.name} <{attendee.email}>", actor_id=actor.id
     )
     meeting.attendees.remove(attendee)
+    _reschedule(meeting)
 
 
 def schedule(meeting: Meeting, actor: User) -> int:

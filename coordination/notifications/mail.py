@@ -89,7 +89,7 @@ def _address(header: str) -> str:
     return parseaddr(header)[1]
 
 
-class _Transport:
+class Transport:
     """One SMTP connection for a whole batch (or the local outbox when no server is set)."""
 
     def __init__(self) -> None:
@@ -101,10 +101,14 @@ class _Transport:
         return "smtp" if self.server else "outbox"
 
     def send(self, row: OutgoingMail) -> None:
+        self.send_raw(row.recipient, row.message, name=f"{row.id:08d}")
+
+    def send_raw(self, recipient: str, message: str, *, name: str | None = None) -> None:
         if not self.server:
             outbox = Path(current_app.config["OUTBOX_DIR"])
             outbox.mkdir(parents=True, exist_ok=True)
-            (outbox / f"{row.id:08d}.eml").write_text(row.message, encoding="utf-8")
+            filename = name or f"{utcnow():%Y%m%d%H%M%S%f}-{recipient.replace('/', '_')}"
+            (outbox / f"{filename}.eml").write_text(message, encoding="utf-8")
             return
         if self.smtp is None:
             config = current_app.config
@@ -113,15 +117,13 @@ class _Transport:
                 self.smtp.starttls()
             if config["MAIL_USERNAME"]:
                 self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        self.smtp.sendmail(
-            current_app.config["MAIL_DEFAULT_SENDER"], [row.recipient], row.message.encode("utf-8")
-        )
+        self.smtp.sendmail(current_app.config["MAIL_DEFAULT_SENDER"], [recipient], message.encode("utf-8"))
 
     def close(self) -> None:
         if self.smtp is not None:
             try:
                 self.smtp.quit()
-            except smtplib.SMTPException:
+            except (smtplib.SMTPException, OSError):
                 pass
             self.smtp = None
 
@@ -139,7 +141,7 @@ def claim(row_id: int) -> bool:
 
 def deliver(row_ids: list[int]) -> int:
     """Job: send the given rows; returns how many were sent. Safe to run twice."""
-    transport = _Transport()
+    transport = Transport()
     sent = 0
     try:
         for row_id in row_ids:

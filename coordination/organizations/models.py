@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.extensions import db
@@ -46,6 +46,8 @@ class Mechanism(db.Model):
     period_start: Mapped[int]
     period_end: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
+    # Reminder offsets, urging and escalation (workflows.reminders.Policy); empty = defaults.
+    reminder_policy: Mapped[dict | None] = mapped_column(JSON)
 
     parties: Mapped[list[Party]] = relationship(back_populates="mechanism", order_by="Party.position")
 

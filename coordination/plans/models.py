@@ -42,6 +42,7 @@ class AnnualPlan(db.Model):
     issued_on: Mapped[date | None]  # the local date "N working days" deadlines count from
     document_number: Mapped[str] = mapped_column(String(60), default="")  # 文号 when issued
     closed_at: Mapped[datetime | None]
+    report_cadence: Mapped[str] = mapped_column(String(10), default="monthly", server_default="monthly")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -67,10 +67,19 @@ def create_visit(mechanism: Mechanism, actor: User, data: VisitData) -> Visit:
     return visit
 
 
+def _reschedule(visit: Any) -> None:
+    """Reminders follow the visit's time, state and people, in the same transaction."""
+    from coordination.reminders.schedule import sync_visit
+
+    db.session.flush()
+    sync_visit(visit)
+
+
 def _gate(visit: Visit, action: str, actor: User, **context: Any) -> None:
     visit.state = check_transition(
         flow.TRANSITIONS, flow.VisitState(visit.state), action, permissions.event_roles(actor, visit), context
     ).value
+    _reschedule(visit)
 
 
 def _require_open(visit: Visit) -> None:
@@ -172,6 +181,7 @@ def add_member(
     db.session.flush()
     if visit.state == flow.VisitState.CONFIRMED:
         send(visit, "REQUEST", [member])
+    _reschedule(visit)
     record("visit.member_add", visit, summary=f"{member.name} <{email}>", actor_id=actor.id)
     return member
 

@@ -1,0 +1,59 @@
+"""Reminder rows (the database is the source of truth) and in-app notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordination.extensions import db
+from coordination.timeutil import utcnow
+
+
+class Reminder(db.Model):
+    """One reminder to one user, written with the thing it is about and kept in step with it."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_status_due", "status", "due_at"),
+        Index("ix_reminders_assignment", "assignment_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    audience: Mapped[str] = mapped_column(String(20), default="unit")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    due_at: Mapped[datetime]  # UTC; always a working morning in Beijing
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending/sending/sent/failed/cancelled
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime | None]
+    claim: Mapped[str | None] = mapped_column(String(32))  # which delivery run took the row
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+    assignment = relationship("Assignment")
+
+
+class Notification(db.Model):
+    """The in-app copy: the bell and the notifications page."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]

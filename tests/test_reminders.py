@@ -1,0 +1,242 @@
+"""Reminders kept in step with tasks and meetings, delivered on working mornings by a real
+worker to a real SMTP server, with digests, notifications, retries and escalation notices."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from coordination.assignments import operations as tasks
+from coordination.assignments.models import Assignment
+from coordination.extensions import db
+from coordination.reminders import delivery
+from coordination.reminders.models import Notification, Reminder
+from coordination.timeutil import frozen_at, local_today
+from tests import factories as f
+from workflows.reminders import send_time
+
+
+def _port_task() -> Assignment:
+    return db.session.scalar(select(Assignment).where(Assignment.body_id == f.body("大连港口与口岸局").id))
+
+
+def _pending(assignment_id=None):
+    query = select(Reminder).where(Reminder.status == "pending")
+    if assignment_id:
+        query = query.where(Reminder.assignment_id == assignment_id)
+    return db.session.scalars(query).all()
+
+
+def test_issuing_a_plan_schedules_reminders_for_the_units_liaisons(app):
+    f.issued_plan()
+    task = _port_task()
+    rows = _pending(task.id)
+    assert {r.user.username for r in rows if r.audience == "unit"} == {"liaison.dl.port"}
+    kinds = {r.kind for r in rows if r.audience == "unit"}
+    assert {"before_7", "before_3", "before_1", "on_the_day", "urge_1"} <= kinds
+    for row in rows:  # always 09:00 on a working morning, Beijing time
+        local = row.due_at + timedelta(hours=8)
+        assert local.time().hour == 9 and send_time(local.date()) == local
+    # Escalations reach the lead department and the leading group of Dalian.
+    escalated = {r.user.username for r in rows if r.kind in ("escalation_2", "escalation_3")}
+    assert escalated == {"lead.dl", "leader.dl"}
+
+
+def test_reminders_follow_extensions_and_closure(app):
+    f.issued_plan()
+    task = _port_task()
+    liaison = f.user("liaison.dl.port")
+    tasks.acknowledge(task, liaison)
+    old_keys = {r.dedupe_key for r in _pending(task.id)}
+    new_deadline = task.current_deadline + timedelta(days=30)
+    request = tasks.request_extension(task, liaison, reason="审批", requested_date=new_deadline)
+    tasks.decide_extension(request, f.user("lead.dl"), approve=True)
+    db.session.commit()
+    pending = _pending(task.id)
+    assert pending and all(new_deadline.isoformat() in r.dedupe_key or "report" in r.kind for r in pending)
+    cancelled = db.session.scalars(select(Reminder).where(Reminder.status == "cancelled")).all()
+    assert {r.dedupe_key for r in cancelled} == {k for k in old_keys if "report" not in k}
+    tasks.report_progress(task, liaison, text="进展", percent=90)
+    tasks.submit_completion(task, liaison, results="完成")
+    db.session.commit()
+    assert _pending(task.id) == []  # waiting for verification: nothing more to remind the unit of
+    tasks.return_for_rework(task, f.user("lead.dl"), reason="补充材料")
+    db.session.commit()
+    assert _pending(task.id)  # open again, reminders again
+
+
+def test_meeting_reminders_move_with_the_meeting_and_go_with_its_cancellation(client, login, app):
+    from tests.test_meetings import _meeting_form, _when
+
+    login("secretary.dl")
+    client.post("/meetings/new", data=_meeting_form())
+    from coordination.meetings.models import Meeting
+
+    meeting = db.session.scalar(select(Meeting))
+    client.post(
+        f"/meetings/{meeting.id}/attendees", data={"user_id": f.user("leader.dl").id, "role": "chair"}
+    )
+    client.post(f"/meetings/{meeting.id}/schedule")
+    first = {
+        r.dedupe_key for r in db.session.scalars(select(Reminder).where(Reminder.meeting_id == meeting.id))
+    }
+    assert any("event_before_7" in k for k in first) and any("event_chase" in k for k in first)
+    meeting = db.session.get(Meeting, meeting.id)
+    client.post(
+        f"/meetings/{meeting.id}/edit",
+        data=_meeting_form(
+            starts_at=_when(days=40), ends_at=_when(days=40, hour=11), version=meeting.version
+        ),
+    )
+    rows = db.session.scalars(select(Reminder).where(Reminder.meeting_id == meeting.id)).all()
+    assert {r.dedupe_key for r in rows if r.status == "cancelled"} == first
+    assert {r.status for r in rows if r.dedupe_key not in first} == {"pending"}
+    client.post(f"/meetings/{meeting.id}/cancel", data={"reason": "取消"})
+    assert {
+        r.status for r in db.session.scalars(select(Reminder).where(Reminder.meeting_id == meeting.id))
+    } == {"cancelled"}
+
+
+def _make_due(at: datetime) -> None:
+    db.session.execute(
+        update(Reminder).where(Reminder.status == "pending").values(due_at=at - timedelta(hours=8))
+    )
+    db.session.commit()
+
+
+def _working_morning() -> datetime:
+    day = local_today() + timedelta(days=1)
+    return send_time(day) + timedelta(minutes=5)
+
+
+def test_delivery_sends_one_digest_and_fills_the_bell(client, login, app, smtp, run_jobs):
+    f.issued_plan(items=3)
+    morning = _working_morning()
+    with frozen_at(morning):
+        due = select(Reminder).where(
+            Reminder.user_id == f.user("liaison.sh.commerce").id, Reminder.kind.in_(("before_7", "before_3"))
+        )
+        keys = {r.dedupe_key for r in db.session.scalars(due)}
+        db.session.execute(
+            update(Reminder).where(Reminder.dedupe_key.notin_(keys)).values(status="cancelled")
+        )
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.dedupe_key.in_(keys))
+            .values(due_at=morning - timedelta(hours=8, minutes=1))
+        )
+        db.session.commit()
+        assert len(keys) >= 2
+        assert delivery.sweep() == len(keys)
+        run_jobs()
+        inbox = smtp.to("liaison.sh.commerce@hulian.example.cn")
+        assert len(inbox) == 1  # several things due: one digest
+        assert set(inbox[0]["X-Reminder-Keys"].split()) == keys
+        text = inbox[0].get_body(("plain",)).get_content()
+        assert "个工作日" in text and "http://coordination.test/tasks/" in text
+        assert delivery.sweep() == 0
+        run_jobs()
+        assert len(smtp.messages) == 1  # never twice
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == f.user("liaison.sh.commerce").id)
+    ).all()
+    assert len(notes) == len(keys)
+    login("liaison.sh.commerce")
+    page = client.get("/").get_data(as_text=True)
+    assert f'<span class="bell-count">{len(keys)}</span>' in page
+    client.post("/notifications/read")
+    assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)
+
+
+def test_immediate_mode_sends_one_mail_per_reminder(app, smtp, run_jobs):
+    f.issued_plan()
+    user = f.user("liaison.dl.port")
+    user.email_mode = "immediate"
+    db.session.commit()
+    morning = _working_morning()
+    with frozen_at(morning):
+        rows = db.session.scalars(
+            select(Reminder).where(Reminder.user_id == user.id, Reminder.audience == "unit")
+        ).all()[:3]
+        db.session.execute(
+            update(Reminder).where(Reminder.id.notin_([r.id for r in rows])).values(status="cancelled")
+        )
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_([r.id for r in rows]))
+            .values(due_at=morning - timedelta(hours=9))
+        )
+        db.session.commit()
+        delivery.sweep()
+        run_jobs()
+    assert len(smtp.messages) == 3
+
+
+def test_nothing_is_sent_at_night(app, smtp, run_jobs):
+    f.issued_plan()
+    night = datetime.combine(local_today() + timedelta(days=1), datetime.min.time()) + timedelta(hours=23)
+    with frozen_at(night):
+        _make_due(night - timedelta(hours=1))
+        delivery.sweep()
+        run_jobs()
+    assert smtp.messages == []
+    assert db.session.scalar(select(func.count()).where(Reminder.status == "sent")) == 0
+
+
+def test_failures_back_off_then_show_up_for_administrators(client, login, app, web_app, run_jobs):
+    from tests.conftest import free_port
+
+    f.issued_plan()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens: refused
+    morning = _working_morning()
+    user = f.user("liaison.dl.port")
+    row = db.session.scalars(select(Reminder).where(Reminder.user_id == user.id)).first()
+    for attempt in range(1, 7):
+        with frozen_at(morning + timedelta(minutes=10 * attempt)):
+            row = db.session.get(Reminder, row.id)
+            row.due_at = morning - timedelta(hours=9)
+            db.session.execute(update(Reminder).where(Reminder.id != row.id).values(status="cancelled"))
+            db.session.commit()
+            delivery.deliver([user.id])
+        row = db.session.get(Reminder, row.id)
+        assert (
+            row.attempts == attempt and "Connection" in row.last_error or "refused" in row.last_error.lower()
+        )
+    assert row.status == "failed"
+    login("admin")
+    page = client.get("/admin/reminders?status=failed").get_data(as_text=True)
+    assert row.subject in page and "重发" in page
+    client.post(f"/admin/reminders/{row.id}/retry")
+    assert db.session.get(Reminder, row.id).status == "pending"
+
+
+def test_escalation_notices_show_on_the_task(client, login, app, smtp, run_jobs):
+    f.issued_plan()
+    task = _port_task()
+    morning = _working_morning()
+    with frozen_at(morning):
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.assignment_id == task.id, Reminder.kind == "escalation_2")
+            .values(due_at=morning - timedelta(hours=9))
+        )
+        db.session.execute(update(Reminder).where(Reminder.kind != "escalation_2").values(status="cancelled"))
+        db.session.commit()
+        delivery.sweep()
+        run_jobs()
+    login("lead.dl")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "第 2 级督办单" in page
+
+
+def test_admin_page_says_when_redis_is_away(client, login, web_app):
+    web_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    login("admin")
+    assert "无法连接" in client.get("/admin/reminders").get_data(as_text=True)
+
+
+def test_past_reminders_are_not_created_late(app):
+    f.issued_plan()
+    assert db.session.scalar(select(func.min(Reminder.due_at))) >= datetime.combine(
+        local_today(), datetime.min.time()
+    ) - timedelta(hours=8)
+    assert date.today()  # the plan's items are due in 60 days; only future reminders exist

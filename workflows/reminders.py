@@ -1,0 +1,143 @@
+"""The reminder policy: what is due when, for whom. Pure: dates in, reminder specs out.
+
+Everything is sent on a working morning (quiet hours: nothing at night or on rest days), so a
+reminder is a (date, kind, audience) and the app turns the date into 09:00 Beijing time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from workflows.workdays import add_workdays, is_workday, next_workday
+
+SEND_AT = time(9, 0)  # local working-morning hour
+QUIET_FROM, QUIET_UNTIL = time(20, 0), time(8, 30)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Per mechanism; the defaults are those of the issue that asked for reminders."""
+
+    before: tuple[int, ...] = (7, 3, 1)  # working days before the deadline
+    on_the_day: bool = True
+    urge_every: int = 3  # working days between urgings (催办) while overdue
+    urge_horizon: int = 60  # stop generating urgings this many working days after the deadline
+    escalate_unit_head: int = 5  # working days overdue: the unit's head is copied
+    escalate_lead_department: int = 10  # … the lead department of that party
+    escalate_leading_group: int = 20  # … the leading-group office
+    report_before: int = 3  # working days before a progress report is due
+    report_urge_after: int = 2  # working days after it is due without a report
+    meeting_days_before: tuple[int, ...] = (7, 1)  # calendar days before a meeting or visit
+    organiser_chase_days_before: int = 3  # remind the organiser of attendees who have not answered
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Policy:
+        if not data:
+            return cls()
+        known = {
+            k: (tuple(v) if isinstance(v, list) else v)
+            for k, v in data.items()
+            if k in cls.__dataclass_fields__
+        }
+        return cls(**known)
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    on: date
+    kind: str  # before_7, on_the_day, urge_1, escalation_1, report_before, …
+    audience: str = "unit"  # unit / unit_head / lead_department / leading_group / attendees / organiser
+    extra: tuple = field(default=(), compare=False)
+
+
+def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
+    """Reminders before and on the deadline, urging after it, and the escalation ladder."""
+    dues = [Due(add_workdays(deadline, -n), f"before_{n}") for n in policy.before]
+    if policy.on_the_day:
+        dues.append(Due(next_workday(deadline), "on_the_day"))
+    step = max(policy.urge_every, 1)
+    for number, n in enumerate(range(step, policy.urge_horizon + 1, step), start=1):
+        dues.append(Due(add_workdays(deadline, n), f"urge_{number}"))
+    for level, (n, audience) in enumerate(
+        (
+            (policy.escalate_unit_head, "unit_head"),
+            (policy.escalate_lead_department, "lead_department"),
+            (policy.escalate_leading_group, "leading_group"),
+        ),
+        start=1,
+    ):
+        dues.append(Due(add_workdays(deadline, n), f"escalation_{level}", audience))
+    return sorted(set(dues))
+
+
+def period_ends(cadence: str, start: date, end: date) -> list[date]:
+    """The last day of each month or quarter between start and end (progress reports are due then)."""
+    months = {"monthly": 1, "quarterly": 3}.get(cadence)
+    if months is None:
+        return []
+    ends, year, month = [], start.year, start.month
+    while True:
+        month_end = (date(year + (month // 12), month % 12 + 1, 1)) - timedelta(days=1)
+        if month % months == 0 and month_end >= start:
+            if month_end > end:
+                break
+            ends.append(month_end)
+        month += 1
+        if month > 12:
+            month, year = 1, year + 1
+        if date(year, month, 1) > end:
+            break
+    return ends
+
+
+def report_reminders(cadence: str, start: date, end: date, policy: Policy = Policy()) -> list[Due]:
+    dues = []
+    for due in period_ends(cadence, start, end):
+        key = due.isoformat()
+        dues.append(Due(add_workdays(due, -policy.report_before), "report_before", extra=(key,)))
+        dues.append(Due(add_workdays(due, policy.report_urge_after), "report_urge", extra=(key,)))
+    return sorted(dues)
+
+
+def event_reminders(starts_on: date, days_before: tuple[int, ...], chase_days_before: int) -> list[Due]:
+    """Meetings and visits: reminders to attendees, and to the organiser about missing answers.
+    These count calendar days (people plan around the date) but still go out on a working morning,
+    the latest working day not after the nominal date."""
+    dues = []
+    for n in days_before:
+        dues.append(
+            Due(_working_on_or_before(starts_on - timedelta(days=n)), f"event_before_{n}", "attendees")
+        )
+    dues.append(
+        Due(_working_on_or_before(starts_on - timedelta(days=chase_days_before)), "event_chase", "organiser")
+    )
+    return sorted(set(dues))
+
+
+def _working_on_or_before(day: date) -> date:
+    while not is_workday(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def send_time(day: date) -> datetime:
+    """The local time a reminder for `day` goes out: 09:00 on that day if it is a working day,
+    else on the next working morning."""
+    return datetime.combine(next_workday(day), SEND_AT)
+
+
+def in_quiet_hours(moment: datetime) -> bool:
+    """True at night or on a rest day (local time): nothing is sent then."""
+    if not is_workday(moment.date()):
+        return True
+    clock = moment.time()
+    return clock >= QUIET_FROM or clock < QUIET_UNTIL
+
+
+def next_sending_moment(moment: datetime) -> datetime:
+    """Now if sending is allowed, else the next working morning at 09:00."""
+    if not in_quiet_hours(moment):
+        return moment
+    day = moment.date() if moment.time() < QUIET_UNTIL else moment.date() + timedelta(days=1)
+    return send_time(day)
