@@ -73,6 +73,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 5 minutes")
 
+    # Rows a dead worker left mid-send are released after this long (then sent again).
+    REMINDER_STALE_SECONDS = int(os.environ.get("REMINDER_STALE_SECONDS", "600"))
+    # Only for load and fault tests that must run at any hour: quiet hours stay on in production.
+    REMINDERS_IGNORE_QUIET_HOURS = _bool("REMINDERS_IGNORE_QUIET_HOURS")
+
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PAGE_SIZE = 50
 

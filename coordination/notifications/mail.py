@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from coordination.extensions import db
@@ -204,5 +205,8 @@ def sweep() -> int:
     if ids:
         from coordination.jobs import enqueue_many
 
-        enqueue_many(deliver, [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)])
+        try:
+            enqueue_many(deliver, [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)])
+        except RedisError as error:
+            log.warning("Redis unavailable: %d message(s) wait for it: %s", len(ids), error)
     return len(ids)

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from coordination.assignments.models import Assignment
@@ -58,7 +59,11 @@ def sweep(now: Any = None) -> int:
     ).all()
     users = sorted({r.user_id for r in rows})
     if users:
-        enqueue_many(deliver, [users[i : i + USERS_PER_JOB] for i in range(0, len(users), USERS_PER_JOB)])
+        try:
+            enqueue_many(deliver, [users[i : i + USERS_PER_JOB] for i in range(0, len(users), USERS_PER_JOB)])
+        except RedisError as error:
+            # The rows stay pending in the database; the next sweep hands them over.
+            log.warning("Redis unavailable: %d due reminder(s) wait for it: %s", len(rows), error)
     return len(rows)
 
 
@@ -117,6 +122,10 @@ def deliver(user_ids: list[int]) -> int:
                     transport.close()
                     _failed(batch, error)
                     continue
+                except Exception as error:
+                    log.exception("reminders %s could not be composed", [r.id for r in batch])
+                    _failed(batch, error)
+                    continue
                 _mark_sent(batch, user)
                 sent += 1
             db.session.commit()
@@ -154,7 +163,9 @@ def _link(row: Reminder) -> str:
         return external_url("assignments.show", assignment_id=row.assignment_id)
     if row.meeting_id:
         return external_url("meetings.show", meeting_id=row.meeting_id)
-    return external_url("visits.show", visit_id=row.visit_id)
+    if row.visit_id:
+        return external_url("visits.show", visit_id=row.visit_id)
+    return external_url("reminders.notifications")
 
 
 KIND_TEXT = {
