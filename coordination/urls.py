@@ -18,7 +18,14 @@ def safe_next(target: str | None, default: str) -> str:
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for e-mail and calendars, on the configured public address, whether or
     not a request is being served (jobs and the CLI compose mail too)."""
-    from flask import current_app, url_for
+    from flask import current_app
 
-    with current_app.test_request_context(base_url=current_app.config["SERVER_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    base = current_app.config["SERVER_BASE_URL"]
+    adapters = current_app.extensions.setdefault("external_url_adapters", {})
+    adapter = adapters.get(base)
+    if adapter is None:  # binding once per address: building a request per link is costly
+        parts = urlsplit(base)
+        adapter = adapters[base] = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
+        )
+    return adapter.build(endpoint, values, force_external=True)
