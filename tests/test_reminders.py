@@ -9,7 +9,7 @@ from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
 from coordination.reminders import delivery
-from coordination.reminders.models import Notification, Reminder
+from coordination.reminders.models import Reminder
 from coordination.timeutil import frozen_at, local_today
 from tests import factories as f
 from workflows.reminders import send_time
@@ -137,7 +137,9 @@ def test_delivery_sends_one_digest_and_fills_the_bell(client, login, app, smtp, 
         run_jobs()
         assert len(smtp.messages) == 1  # never twice
     notes = db.session.scalars(
-        select(Notification).where(Notification.user_id == f.user("liaison.sh.commerce").id)
+        select(Reminder).where(
+            Reminder.user_id == f.user("liaison.sh.commerce").id, Reminder.status == "sent"
+        )
     ).all()
     assert len(notes) == len(keys)
     login("liaison.sh.commerce")

@@ -26,14 +26,14 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from redis.exceptions import RedisError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_many
 from coordination.notifications.mail import BACKOFF, MAX_ATTEMPTS, Transport
-from coordination.reminders.models import Notification, Reminder
+from coordination.reminders.models import Reminder
 from coordination.timeutil import to_local, utcnow
 from coordination.urls import external_url
 from workflows.reminders import next_sending_moment
@@ -211,7 +211,7 @@ def _missing_answers(row: Claimed) -> list[Any]:
     return [a for a in people if a.partstat == "NEEDS-ACTION"]
 
 
-def _link(row: Claimed) -> str:
+def link_of(row: Any) -> str:
     if row.assignment_id:
         return external_url("assignments.show", assignment_id=row.assignment_id)
     if row.meeting_id:
@@ -233,7 +233,7 @@ KIND_TEXT = {
 }
 
 
-def describe(row: Claimed) -> str:
+def describe(row: Any) -> str:
     kind, _, number = row.kind.rpartition("_") if row.kind[-1].isdigit() else (row.kind, "", "")
     period = row.dedupe_key.split(":")[2] if row.kind.startswith("report") else ""
     return KIND_TEXT.get(kind, row.kind).format(n=number, period=period)
@@ -242,7 +242,7 @@ def describe(row: Claimed) -> str:
 def _compose(user: Recipient, rows: list[Claimed]) -> str:
     # The compat32 MIME classes: the modern EmailMessage parses every header it is given, which
     # made composing the slowest step of delivery.
-    items = [{"row": r, "text": describe(r), "link": _link(r)} for r in rows]
+    items = [{"row": r, "text": describe(r), "link": link_of(r)} for r in rows]
     digest = len(rows) > 1
     subject = (
         f"【督办提醒】您有 {len(rows)} 项事项需要关注"
@@ -270,33 +270,19 @@ def _compose(user: Recipient, rows: list[Claimed]) -> str:
 
 
 def _mark_sent(rows: list[Claimed], user: Recipient, connection: Any = None) -> None:
-    """Rows sent and their in-app copies, in one transaction. The delivery loop passes its own
-    connection: going through the pool per message costs a ping and a reset each time."""
-    now = utcnow()
-    notifications = [
-        {
-            "user_id": user.id,
-            "kind": r.kind,
-            "text": f"{describe(r)}：{r.subject}"[:500],
-            "link": _link(r),
-            "created_at": now,
-        }
-        for r in rows
-    ]
+    """Sent, in one statement; a sent row is also the user's in-app notification. The delivery
+    loop passes its own connection: going through the pool per message costs a ping and a reset."""
     mark = (
         update(Reminder.__table__)
         .where(Reminder.__table__.c.id.in_([r.id for r in rows]))
-        .values(status="sent", sent_at=now, last_error="", claim=None)
+        .values(status="sent", sent_at=utcnow(), last_error="", claim=None)
     )
-    add = insert(Notification.__table__)
     if connection is None:
         db.session.execute(mark)
-        db.session.execute(add, notifications)
         db.session.commit()
         return
     with connection.begin():
         connection.execute(mark)
-        connection.execute(add, notifications)
 
 
 def _failed(rows: list[Claimed], error: Exception) -> None:

@@ -1,4 +1,4 @@
-"""Reminder rows (the database is the source of truth) and in-app notifications."""
+"""Reminder rows: the database is the source of truth, and a sent row is the in-app notification."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Reminder(db.Model):
     __table_args__ = (
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_assignment", "assignment_id", "status"),
+        Index("ix_reminders_user_unread", "user_id", "status", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,22 +39,9 @@ class Reminder(db.Model):
     claimed_at: Mapped[datetime | None]
     claim: Mapped[str | None] = mapped_column(String(32))  # which delivery run took the row
     sent_at: Mapped[datetime | None]
+    # A sent reminder is also the in-app notification (the bell): read_at marks it seen.
+    read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
     assignment = relationship("Assignment")
-
-
-class Notification(db.Model):
-    """The in-app copy: the bell and the notifications page."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(40))
-    text: Mapped[str] = mapped_column(String(500))
-    link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from coordination.audit.operations import record
 from coordination.extensions import db
 from coordination.jobs import redis_available
 from coordination.reminders import delivery
-from coordination.reminders.models import Notification, Reminder
+from coordination.reminders.models import Reminder
 from coordination.timeutil import utcnow
 from coordination.views_util import page_arg
 
@@ -23,8 +23,8 @@ def unread_count(user: Any) -> int:
     return (
         db.session.scalar(
             select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .select_from(Reminder)
+            .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
         )
         or 0
     )
@@ -34,20 +34,23 @@ def unread_count(user: Any) -> int:
 @permissions.require(permissions.can_read_mechanism)
 def notifications() -> Any:
     rows = db.session.scalars(
-        select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc())
+        select(Reminder)
+        .where(Reminder.user_id == current_user.id, Reminder.status == "sent")
+        .order_by(Reminder.sent_at.desc(), Reminder.id.desc())
         .limit(200)
     ).all()
-    return render_template("reminders/notifications.html", rows=rows)
+    return render_template(
+        "reminders/notifications.html",
+        rows=[(row, delivery.describe(row), delivery.link_of(row)) for row in rows],
+    )
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @permissions.require(permissions.can_read_mechanism)
 def mark_read() -> Any:
     db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        update(Reminder)
+        .where(Reminder.user_id == current_user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
         .values(read_at=utcnow())
     )
     db.session.commit()
