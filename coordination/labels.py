@@ -114,3 +114,6 @@ REMINDER_STATUS_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 ALL_LABELS["reminder_status"] = REMINDER_STATUS_LABELS
+
+CADENCE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "none": _l("No fixed cadence")}
+ALL_LABELS["cadence"] = CADENCE_LABELS

@@ -242,3 +242,81 @@ def test_past_reminders_are_not_created_late(app):
         local_today(), datetime.min.time()
     ) - timedelta(hours=8)
     assert date.today()  # the plan's items are due in 60 days; only future reminders exist
+
+
+def test_administrators_change_the_rules_and_reminders_follow(client, login, app, run_jobs):
+    f.issued_plan()
+    task = _port_task()
+    login("admin")
+    form = {
+        "before": "5，2",
+        "on_the_day": "y",
+        "urge_every": 2,
+        "escalate_unit_head": 3,
+        "escalate_lead_department": 6,
+        "escalate_leading_group": 9,
+        "report_before": 2,
+        "report_urge_after": 1,
+        "meeting_days_before": "3",
+        "organiser_chase_days_before": 2,
+    }
+    page = client.post("/admin/reminder-policy", data={**form, "escalate_leading_group": 1}).get_data(
+        as_text=True
+    )
+    assert "升级顺序" in page
+    page = client.post("/admin/reminder-policy", data={**form, "before": "五天"}).get_data(as_text=True)
+    assert "请用逗号分隔数字" in page
+    assert client.post("/admin/reminder-policy", data=form).status_code == 302
+    run_jobs()  # the resync job
+    kinds = {r.kind for r in _pending(task.id) if r.audience == "unit"}
+    assert {"before_5", "before_2"} <= kinds and "before_7" not in kinds
+    assert f.mechanism().reminder_policy["before"] == [5, 2]
+
+
+def test_report_cadence_and_unit_heads(client, login, app):
+    plan = f.issued_plan()
+    task = _port_task()
+    monthly = {r.dedupe_key for r in _pending(task.id) if r.kind.startswith("report")}
+    login("lead.sh")
+    client.post(f"/plans/{plan.id}/cadence", data={"report_cadence": "quarterly"})
+    quarterly = {r.dedupe_key for r in _pending(task.id) if r.kind.startswith("report")}
+    assert quarterly < monthly or quarterly != monthly
+    assert all(key.split(":")[2][5:7] in ("03", "06", "09", "12") for key in quarterly)
+    login("admin")
+    port = f.body("大连港口与口岸局").id
+    user = f.user("liaison.dl.port")
+    data = {
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "phone": "",
+        "roles": ["liaison"],
+        "bodies": [port],
+        "head_of": [f.body("大连市商务局").id],
+        "password": "",
+    }
+    assert "负责人须同时是该单位成员" in client.post(f"/admin/users/{user.id}/edit", data=data).get_data(
+        as_text=True
+    )
+    client.post(f"/admin/users/{user.id}/edit", data={**data, "head_of": [port]})
+    from coordination.reminders.schedule import recipients
+
+    assert [u.username for u in recipients(_port_task(), "unit_head")] == ["liaison.dl.port"]
+
+
+def test_a_meeting_can_have_its_own_reminder_days(client, login, app):
+    from coordination.meetings.models import Meeting
+    from tests.test_meetings import _meeting_form
+
+    login("secretary.sh")
+    page = client.post("/meetings/new", data=_meeting_form(reminder_days="明天")).get_data(as_text=True)
+    assert "请用逗号分隔数字" in page
+    client.post("/meetings/new", data=_meeting_form(reminder_days="10，2"))
+    meeting = db.session.scalar(select(Meeting))
+    assert meeting.reminder_days == [10, 2]
+    client.post(
+        f"/meetings/{meeting.id}/attendees", data={"user_id": f.user("leader.sh").id, "role": "required"}
+    )
+    client.post(f"/meetings/{meeting.id}/schedule")
+    kinds = {r.kind for r in db.session.scalars(select(Reminder).where(Reminder.meeting_id == meeting.id))}
+    assert {"event_before_10", "event_before_2", "event_chase"} == kinds

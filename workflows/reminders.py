@@ -73,7 +73,7 @@ def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
 
 def period_ends(cadence: str, start: date, end: date) -> list[date]:
     """The last day of each month or quarter between start and end (progress reports are due then)."""
-    months = {"monthly": 1, "quarterly": 3}.get(cadence)
+    months = {"monthly": 1, "quarterly": 3}.get(cadence)  # anything else: no fixed cadence
     if months is None:
         return []
     ends, year, month = [], start.year, start.month

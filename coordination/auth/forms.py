@@ -60,6 +60,16 @@ class UserForm(Form):
     phone = StringField(_l("Phone"), validators=[Optional(), max_length(30)])
     roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     bodies = SelectMultipleField(_l("Member of"), coerce=int)
+    head_of = SelectMultipleField(
+        _l("Head of"),
+        coerce=int,
+        description=_l("Heads are copied on escalations of their unit's overdue tasks."),
+    )
+
+    def validate_head_of(self, field: Any) -> None:
+        if set(field.data or []) - set(self.bodies.data or []):
+            raise ValidationError(_l("A head must also be a member of the unit."))
+
     password = PasswordField(
         _l("Password"),
         description=_l("Leave empty to keep the current password."),

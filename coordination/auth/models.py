@@ -80,6 +80,10 @@ class User(UserMixin, db.Model):
     def body_ids(self) -> set[int]:
         return {m.body_id for m in self.memberships}
 
+    @property
+    def head_of_ids(self) -> set[int]:
+        return {m.body_id for m in self.memberships if m.is_head}
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 

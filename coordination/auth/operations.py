@@ -12,7 +12,7 @@ from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 
-USER_FIELDS = ("username", "name", "email", "phone", "active", "roles", "body_ids")
+USER_FIELDS = ("username", "name", "email", "phone", "active", "roles", "body_ids", "head_of_ids")
 
 
 class AccountError(ValueError):
@@ -31,11 +31,13 @@ def _check_unique(username: str, user: User | None = None) -> None:
         raise AccountError(_("The user name %(name)s is already taken.", name=username))
 
 
-def _set_memberships(user: User, body_ids: Iterable[int]) -> None:
-    wanted = set(body_ids)
+def _set_memberships(user: User, body_ids: Iterable[int], head_of: Iterable[int] = ()) -> None:
+    wanted, heads = set(body_ids), set(head_of)
     user.memberships = [m for m in user.memberships if m.body_id in wanted] + [
         Membership(body_id=b) for b in sorted(wanted - user.body_ids)
     ]
+    for membership in user.memberships:
+        membership.is_head = membership.body_id in heads
 
 
 def create_user(
@@ -47,13 +49,14 @@ def create_user(
     phone: str = "",
     roles: Iterable[Role] = (),
     body_ids: Iterable[int] = (),
+    head_of: Iterable[int] = (),
 ) -> User:
     _check_unique(username)
     user = User(username=username.strip(), name=name.strip(), email=email.strip(), phone=phone.strip())
     user.set_password(password)
     user.set_roles(set(roles))
     db.session.add(user)
-    _set_memberships(user, body_ids)
+    _set_memberships(user, body_ids, head_of)
     db.session.flush()
     record("user.create", user, summary=user.username, after=snapshot(user, *USER_FIELDS))
     return user
@@ -69,13 +72,14 @@ def update_user(
     roles: Iterable[Role],
     body_ids: Iterable[int],
     password: str | None = None,
+    head_of: Iterable[int] = (),
 ) -> None:
     _check_unique(username, user)
     before = snapshot(user, *USER_FIELDS)
     user.username, user.name = username.strip(), name.strip()
     user.email, user.phone = email.strip(), phone.strip()
     user.set_roles(set(roles))
-    _set_memberships(user, body_ids)
+    _set_memberships(user, body_ids, head_of)
     if password:
         user.set_password(password)
     db.session.flush()

@@ -115,9 +115,11 @@ def admin_users() -> Any:
 def _user_form(user: User | None = None) -> UserForm:
     form = UserForm(obj=user if request.method == "GET" else None)  # a POST is read from the form alone
     form.bodies.choices = body_choices()
+    form.head_of.choices = form.bodies.choices
     if user is not None and request.method == "GET":
         form.roles.data = sorted(r.value for r in user.roles)
         form.bodies.data = sorted(user.body_ids)
+        form.head_of.data = sorted(m.body_id for m in user.memberships if m.is_head)
     return form
 
 
@@ -129,6 +131,7 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         "phone": form.phone.data or "",
         "roles": {Role(r) for r in form.roles.data},
         "body_ids": form.bodies.data,
+        "head_of": form.head_of.data or [],
     }
     try:
         if user is None:

@@ -33,7 +33,17 @@ class MeetingForm(Form):
     host_party_id = SelectField(_l("Host"), coerce=int, validators=[required()])
     venue = StringField(_l("Venue"), validators=[Optional(), max_length(200)])
     chair_name = StringField(_l("Chair"), validators=[Optional(), max_length(60)])
+    reminder_days = StringField(
+        _l("Remind attendees … days before"),
+        description=_l("Leave empty for the mechanism's rule, e.g. 7, 1."),
+        validators=[Optional(), max_length(40)],
+    )
     version = HiddenField()
+
+    def validate_reminder_days(self, field: Any) -> None:
+        from coordination.reminders.forms import parse_days
+
+        self.parsed_reminder_days = list(parse_days(field.data)) if (field.data or "").strip() else None
 
     def validate_ends_at(self, field: Any) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

@@ -33,6 +33,7 @@ FIELDS = (
     "chair_name",
     "state",
     "sequence",
+    "reminder_days",
 )
 
 
@@ -50,6 +51,7 @@ class MeetingData:
     host_party_id: int
     venue: str = ""
     chair_name: str = ""
+    reminder_days: list[int] | None = None
 
 
 def _check(data: MeetingData) -> None:
@@ -69,6 +71,7 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
         data.venue.strip(),
         data.chair_name.strip(),
     )
+    meeting.reminder_days = data.reminder_days
 
 
 def create_meeting(mechanism: Mechanism, actor: User, data: MeetingData) -> Meeting:

@@ -52,6 +52,7 @@ def _meeting_form(meeting: Meeting | None) -> MeetingForm:
 
         form.starts_at.data = to_local(meeting.starts_at).replace(tzinfo=None)
         form.ends_at.data = to_local(meeting.ends_at).replace(tzinfo=None)
+        form.reminder_days.data = ", ".join(str(d) for d in meeting.reminder_days or [])
     return form
 
 
@@ -64,6 +65,7 @@ def _meeting_data(form: MeetingForm) -> operations.MeetingData:
         host_party_id=form.host_party_id.data,
         venue=form.venue.data or "",
         chair_name=form.chair_name.data or "",
+        reminder_days=getattr(form, "parsed_reminder_days", None),
     )
 
 

@@ -9,7 +9,7 @@ from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField,
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from coordination.forms import Form, max_length, required
-from coordination.labels import PRIORITY_LABELS
+from coordination.labels import CADENCE_LABELS, PRIORITY_LABELS
 
 WORKDAYS_RE = re.compile(r"^(\d{1,3})\s*(个工作日|工作日|working days?|workdays?)$", re.IGNORECASE)
 
@@ -32,6 +32,13 @@ class PlanForm(Form):
         validators=[required(), NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2026."))],
     )
     title = StringField(_l("Title"), validators=[required(), max_length(200)])
+    report_cadence = SelectField(
+        _l("Progress reports due"), choices=list(CADENCE_LABELS.items()), default="monthly"
+    )
+
+
+class CadenceForm(Form):
+    report_cadence = SelectField(_l("Progress reports due"), choices=list(CADENCE_LABELS.items()))
 
 
 class ItemForm(Form):

@@ -47,7 +47,9 @@ def plan_roles(user: User) -> set[str]:
     return roles
 
 
-def create_plan(mechanism: Mechanism, year: int, title: str, actor: User) -> AnnualPlan:
+def create_plan(
+    mechanism: Mechanism, year: int, title: str, actor: User, report_cadence: str = "monthly"
+) -> AnnualPlan:
     if not mechanism.period_start <= year <= mechanism.period_end:
         raise OperationError(
             _(
@@ -62,7 +64,13 @@ def create_plan(mechanism: Mechanism, year: int, title: str, actor: User) -> Ann
     )
     if exists:
         raise OperationError(_("There is already an annual plan for %(year)d.", year=year), "year")
-    plan = AnnualPlan(mechanism_id=mechanism.id, year=year, title=title.strip(), created_by_id=actor.id)
+    plan = AnnualPlan(
+        mechanism_id=mechanism.id,
+        year=year,
+        title=title.strip(),
+        created_by_id=actor.id,
+        report_cadence=report_cadence,
+    )
     db.session.add(plan)
     db.session.flush()
     record("plan.create", plan, summary=plan.title, after=snapshot(plan, *PLAN_FIELDS), actor_id=actor.id)
@@ -402,3 +410,30 @@ def add_comment(item: PlanItem, actor: User, text: str) -> ItemComment:
         actor_id=actor.id,
     )
     return comment
+
+
+def set_report_cadence(plan: AnnualPlan, actor: User, cadence: str) -> None:
+    """How often units report progress on this plan's tasks; their reminders follow."""
+    from coordination.assignments.models import Assignment
+    from coordination.reminders.schedule import sync_assignment
+
+    if cadence == plan.report_cadence:
+        return
+    before = {"report_cadence": plan.report_cadence}
+    plan.report_cadence = cadence
+    record(
+        "plan.report_cadence",
+        plan,
+        summary=plan.title,
+        before=before,
+        after={"report_cadence": cadence},
+        actor_id=actor.id,
+    )
+    db.session.flush()
+    tasks = (
+        select(Assignment)
+        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+        .where(PlanItem.plan_id == plan.id)
+    )
+    for assignment in db.session.scalars(tasks):
+        sync_assignment(assignment)

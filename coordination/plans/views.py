@@ -13,7 +13,7 @@ from coordination.labels import ALL_LABELS
 from coordination.meetings.models import Meeting
 from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, operations, queries, revisions
-from coordination.plans.forms import CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
+from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
 from coordination.plans.models import AnnualPlan, PlanItem
 from coordination.timeutil import local_today
 from coordination.views_util import attempt, form_version, int_arg
@@ -59,7 +59,9 @@ def new() -> Any:
     created: list[AnnualPlan] = []
     if form.validate_on_submit() and attempt(
         lambda: created.append(
-            operations.create_plan(current_mechanism(), form.year.data, form.title.data, current_user)
+            operations.create_plan(
+                current_mechanism(), form.year.data, form.title.data, current_user, form.report_cadence.data
+            )
         ),
         form,
         _("Plan created. Add its items."),
@@ -86,6 +88,7 @@ def show(plan_id: int) -> Any:
         actions=actions,
         can_comment=permissions.can_comment_on_plan(current_user, plan),
         comment_form=CommentForm(),
+        cadence_form=CadenceForm(formdata=None, report_cadence=plan.report_cadence),
         labels=ALL_LABELS,
         today=local_today(),
     )
@@ -329,3 +332,18 @@ def import_items(plan_id: int) -> Any:
                     flash(_("%(n)d items imported.", n=len(result)), "success")
                     return redirect(url_for("plans.show", plan_id=plan.id))
     return render_template("plans/import.html", plan=plan, problems=problems, columns=excel.COLUMNS)
+
+
+@bp.route("/<int:plan_id>/cadence", methods=["POST"])
+@permissions.require(permissions.can_manage_plans)
+def cadence(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    form = CadenceForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: operations.set_report_cadence(plan, current_user, form.report_cadence.data),
+            success=_("Saved. Progress-report reminders follow the new cadence."),
+        )
+    else:
+        flash(_("Not a valid choice."), "error")
+    return redirect(url_for("plans.show", plan_id=plan.id))

@@ -113,3 +113,36 @@ def retry(reminder_id: int) -> Any:
         db.session.commit()
         flash(_("The message is queued again."), "success")
     return redirect(url_for("reminders.admin", status="failed"))
+
+
+@bp.route("/admin/reminder-policy", methods=["GET", "POST"])
+@permissions.require(permissions.can_administer)
+def policy() -> Any:
+    from coordination.organizations.queries import current_mechanism
+    from coordination.reminders import operations
+    from coordination.reminders.forms import PolicyForm
+    from coordination.reminders.schedule import policy_of
+    from workflows.reminders import Policy
+
+    mechanism = current_mechanism()
+    current = policy_of(mechanism)
+    form = PolicyForm(data=operations.policy_form_data(current)) if request.method == "GET" else PolicyForm()
+    if form.validate_on_submit():
+        new = Policy(
+            before=form.before_days,
+            on_the_day=form.on_the_day.data,
+            urge_every=form.urge_every.data,
+            urge_horizon=current.urge_horizon,
+            escalate_unit_head=form.escalate_unit_head.data,
+            escalate_lead_department=form.escalate_lead_department.data,
+            escalate_leading_group=form.escalate_leading_group.data,
+            report_before=form.report_before.data,
+            report_urge_after=form.report_urge_after.data,
+            meeting_days_before=form.meeting_days,
+            organiser_chase_days_before=form.organiser_chase_days_before.data,
+        )
+        operations.set_policy(mechanism, current_user, new)
+        db.session.commit()
+        flash(_("Saved. Scheduled reminders are being brought in line with the new rules."), "success")
+        return redirect(url_for("reminders.policy"))
+    return render_template("reminders/policy.html", form=form, mechanism=mechanism)
