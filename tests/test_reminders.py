@@ -320,3 +320,28 @@ def test_a_meeting_can_have_its_own_reminder_days(client, login, app):
     client.post(f"/meetings/{meeting.id}/schedule")
     kinds = {r.kind for r in db.session.scalars(select(Reminder).where(Reminder.meeting_id == meeting.id))}
     assert {"event_before_10", "event_before_2", "event_chase"} == kinds
+
+
+def test_no_report_reminder_once_the_unit_has_reported_in_the_period(app, smtp, run_jobs):
+    f.issued_plan()
+    task = _port_task()
+    liaison = f.user("liaison.dl.port")
+    tasks.acknowledge(task, liaison)
+    tasks.report_progress(task, liaison, text="本月进展", percent=20)
+    db.session.commit()
+    morning = _working_morning()
+    with frozen_at(morning):
+        first_report = db.session.scalars(
+            select(Reminder)
+            .where(Reminder.assignment_id == task.id, Reminder.kind.like("report%"))
+            .order_by(Reminder.due_at)
+        ).first()
+        db.session.execute(update(Reminder).where(Reminder.id != first_report.id).values(status="cancelled"))
+        db.session.execute(
+            update(Reminder).where(Reminder.id == first_report.id).values(due_at=morning - timedelta(hours=9))
+        )
+        db.session.commit()
+        delivery.sweep()
+        run_jobs()
+    assert smtp.messages == []
+    assert db.session.get(Reminder, first_report.id).status == "cancelled"

@@ -16,7 +16,7 @@ import smtplib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from redis.exceptions import RedisError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
@@ -140,14 +140,16 @@ def deliver(user_ids: list[int]) -> int:
             )
         )
     }
+    task_ids = {r.assignment_id for r in rows if r.assignment_id}
     open_tasks = set(
         db.session.scalars(
             select(Assignment.id).where(
-                Assignment.id.in_({r.assignment_id for r in rows if r.assignment_id}),
+                Assignment.id.in_(task_ids),
                 Assignment.state.in_(("assigned", "acknowledged", "in_progress", "returned")),
             )
         )
     )
+    reported = _reported_periods(rows, task_ids)
     transport = Transport()
     connection = db.engine.connect()
     sent = 0
@@ -155,7 +157,7 @@ def deliver(user_ids: list[int]) -> int:
         with force_locale("zh_Hans_CN"):
             for user_id, mine in by_user(rows).items():
                 user = users[user_id]
-                live = [r for r in mine if _still_relevant(r, open_tasks)]
+                live = [r for r in mine if _still_relevant(r, open_tasks) and (r.id not in reported)]
                 dropped = [r for r in mine if r not in live]
                 if dropped or not user.email:
                     _finish(dropped, "cancelled")
@@ -191,6 +193,42 @@ def _finish(rows: list[Claimed], status: str) -> None:
             update(Reminder).where(Reminder.id.in_([r.id for r in rows])).values(status=status, claim=None)
         )
         db.session.commit()
+
+
+PERIOD_DAYS = {"monthly": 31, "quarterly": 92}
+
+
+def _reported_periods(rows: list[Claimed], task_ids: set[int]) -> set[int]:
+    """Progress-report reminders whose unit has already reported in that period: not sent."""
+    report_rows = [r for r in rows if r.kind.startswith("report") and r.assignment_id]
+    if not report_rows:
+        return set()
+    from coordination.assignments.models import ProgressReport
+    from coordination.plans.models import AnnualPlan, PlanItem
+
+    latest = dict(
+        db.session.execute(
+            select(ProgressReport.assignment_id, func.max(ProgressReport.created_at))
+            .where(ProgressReport.assignment_id.in_(task_ids))
+            .group_by(ProgressReport.assignment_id)
+        ).all()
+    )
+    cadence = dict(
+        db.session.execute(
+            select(Assignment.id, AnnualPlan.report_cadence)
+            .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+            .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+            .where(Assignment.id.in_(task_ids))
+        ).all()
+    )
+    done = set()
+    for row in report_rows:
+        period_end = date.fromisoformat(row.dedupe_key.split(":")[2])
+        start = period_end - timedelta(days=PERIOD_DAYS.get(cadence.get(row.assignment_id, ""), 31))
+        last = latest.get(row.assignment_id)
+        if last is not None and to_local(last).date() > start:
+            done.add(row.id)
+    return done
 
 
 def _still_relevant(row: Claimed, open_tasks: set[int]) -> bool:
