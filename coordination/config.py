@@ -77,6 +77,8 @@ class Config:
     REMINDER_STALE_SECONDS = int(os.environ.get("REMINDER_STALE_SECONDS", "600"))
     # Only for load and fault tests that must run at any hour: quiet hours stay on in production.
     REMINDERS_IGNORE_QUIET_HOURS = _bool("REMINDERS_IGNORE_QUIET_HOURS")
+    # Threads a delivery job sends with (each has its own SMTP and database connection).
+    DELIVERY_THREADS = int(os.environ.get("DELIVERY_THREADS", "4"))
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PAGE_SIZE = 50

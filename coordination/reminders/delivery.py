@@ -11,10 +11,12 @@ a few milliseconds per message, during which a kill causes one duplicate, never 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import smtplib
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.header import Header
@@ -150,40 +152,54 @@ def deliver(user_ids: list[int]) -> int:
         )
     )
     reported = _reported_periods(rows, task_ids)
-    transport = Transport()
-    connection = db.engine.connect()
+    work: list[tuple[Recipient, list[Claimed]]] = []
+    for user_id, mine in by_user(rows).items():
+        user = users[user_id]
+        live = [r for r in mine if _still_relevant(r, open_tasks) and r.id not in reported]
+        _finish([r for r in mine if r not in live], "cancelled")
+        if live and not user.email:
+            _mark_sent(live, user)  # in-app only
+        elif live:
+            work += [(user, [r]) for r in live] if user.email_mode == "immediate" else [(user, live)]
+    # Sending is waiting (on the SMTP server and the database): a few threads, each with its own
+    # SMTP connection and database connection, keep one worker busy. Each message is still
+    # marked sent on its own right after the server accepted it.
+    threads = max(1, min(current_app.config.get("DELIVERY_THREADS", 4), len(work)))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    chunks = [work[n::threads] for n in range(threads)]
+    if threads == 1:
+        return _send(app, chunks[0])
+    with ThreadPoolExecutor(threads) as pool:
+        # Each thread runs in a copy of this context (the demo's and tests' frozen clock included).
+        futures = [pool.submit(contextvars.copy_context().run, _send, app, chunk) for chunk in chunks]
+        return sum(f.result() for f in futures)
+
+
+def _send(app: Any, work: list[tuple[Recipient, list[Claimed]]]) -> int:
     sent = 0
-    try:
-        with force_locale("zh_Hans_CN"):
-            for user_id, mine in by_user(rows).items():
-                user = users[user_id]
-                live = [r for r in mine if _still_relevant(r, open_tasks) and (r.id not in reported)]
-                dropped = [r for r in mine if r not in live]
-                if dropped or not user.email:
-                    _finish(dropped, "cancelled")
-                if not live:
+    with app.app_context(), force_locale("zh_Hans_CN"):
+        transport = Transport()
+        connection = db.engine.connect()
+        try:
+            for user, batch in work:
+                try:
+                    transport.send_raw(user.email, _compose(user, batch))
+                except (smtplib.SMTPException, OSError) as error:
+                    transport.close()
+                    _failed(batch, error)
                     continue
-                if not user.email:
-                    _mark_sent(live, user)
+                except Exception as error:
+                    log.exception("reminders %s could not be composed", [r.id for r in batch])
+                    _failed(batch, error)
                     continue
-                for batch in [[r] for r in live] if user.email_mode == "immediate" else [live]:
-                    try:
-                        transport.send_raw(user.email, _compose(user, batch))
-                    except (smtplib.SMTPException, OSError) as error:
-                        transport.close()
-                        _failed(batch, error)
-                        continue
-                    except Exception as error:
-                        log.exception("reminders %s could not be composed", [r.id for r in batch])
-                        _failed(batch, error)
-                        continue
-                    # The window: a crash between the server's acceptance above and this commit
-                    # resends this one message. Nothing else is at risk.
-                    _mark_sent(batch, user, connection)
-                    sent += 1
-    finally:
-        transport.close()
-        connection.close()
+                # The window: a crash between the server's acceptance above and this commit
+                # resends this one message. Nothing else is at risk.
+                _mark_sent(batch, user, connection)
+                sent += 1
+        finally:
+            transport.close()
+            connection.close()
+            db.session.remove()
     return sent
 
 
