@@ -157,6 +157,26 @@ def add_attendee(
     role: str = "required",
 ) -> Attendee:
     _require_open(meeting)
+    attendee = new_attendee(meeting.attendees, user=user, name=name, email=email, role=role)
+    attendee.meeting = meeting
+    db.session.add(attendee)
+    db.session.flush()
+    if meeting.state == flow.MeetingState.SCHEDULED:
+        invitations.send_meeting(meeting, "REQUEST", [attendee])
+    _reschedule(meeting)
+    record(
+        "meeting.attendee_add",
+        meeting,
+        summary=f"{attendee.name} <{attendee.email}>",
+        after={"attendee": attendee.id, "role": role},
+        actor_id=actor.id,
+    )
+    return attendee
+
+
+def new_attendee(invited: list[Attendee], *, user: User | None, name: str, email: str, role: str) -> Attendee:
+    """The checks every invitation passes (meetings and visits alike): a known role, a name, a
+    valid e-mail (a user's own), and nobody invited twice."""
     if role not in {r.value for r in AttendeeRole}:
         raise OperationError(_("Not a valid choice."), "role")
     if user is not None:
@@ -168,29 +188,15 @@ def add_attendee(
     if not name.strip():
         raise OperationError(_("This field is required."), "name")
     email = normalise_email(email)
-    if any(a.email.lower() == email.lower() for a in meeting.attendees):
+    if any(a.email.lower() == email.lower() for a in invited):
         raise OperationError(_("%(email)s is already invited.", email=email), "email")
-    attendee = Attendee(
-        meeting=meeting,
+    return Attendee(
         user_id=user.id if user else None,
         name=name.strip()[:60],
         email=email,
         role=role,
         rsvp_nonce=rsvp.new_nonce(),
     )
-    db.session.add(attendee)
-    db.session.flush()
-    if meeting.state == flow.MeetingState.SCHEDULED:
-        invitations.send_meeting(meeting, "REQUEST", [attendee])
-    _reschedule(meeting)
-    record(
-        "meeting.attendee_add",
-        meeting,
-        summary=f"{attendee.name} <{email}>",
-        after={"attendee": attendee.id, "role": role},
-        actor_id=actor.id,
-    )
-    return attendee
 
 
 def remove_attendee(meeting: Meeting, actor: User, attendee: Attendee) -> None:

@@ -16,7 +16,7 @@ from coordination.auth.models import User
 from coordination.calendar import ics
 from coordination.extensions import db
 from coordination.meetings.models import Attendee
-from coordination.meetings.operations import check_decision, normalise_email, to_utc
+from coordination.meetings.operations import check_decision, new_attendee, to_utc
 from coordination.notifications import mail, rsvp
 from coordination.operations import OperationError, check_transition, check_version
 from coordination.organizations.models import Mechanism
@@ -158,31 +158,14 @@ def add_member(
     role: str = "required",
 ) -> Attendee:
     _require_open(visit)
-    if user is not None:
-        name, email = user.name, user.email
-        if not email:
-            raise OperationError(
-                _("%(name)s has no e-mail address in the system.", name=user.name), "user_id"
-            )
-    if not name.strip():
-        raise OperationError(_("This field is required."), "name")
-    email = normalise_email(email)
-    if any(m.email.lower() == email.lower() for m in visit.members):
-        raise OperationError(_("%(email)s is already invited.", email=email), "email")
-    member = Attendee(
-        visit=visit,
-        user_id=user.id if user else None,
-        name=name.strip()[:60],
-        email=email,
-        role=role,
-        rsvp_nonce=rsvp.new_nonce(),
-    )
+    member = new_attendee(visit.members, user=user, name=name, email=email, role=role)
+    member.visit = visit
     db.session.add(member)
     db.session.flush()
     if visit.state == flow.VisitState.CONFIRMED:
         send(visit, "REQUEST", [member])
     _reschedule(visit)
-    record("visit.member_add", visit, summary=f"{member.name} <{email}>", actor_id=actor.id)
+    record("visit.member_add", visit, summary=f"{member.name} <{member.email}>", actor_id=actor.id)
     return member
 
 
