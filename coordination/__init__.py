@@ -95,9 +95,11 @@ def _register_blueprints(app: Flask) -> None:
     from coordination.organizations.views import bp as organizations_bp
     from coordination.plans.views import bp as plans_bp
     from coordination.reminders.views import bp as reminders_bp
+    from coordination.supervision.views import bp as supervision_bp
     from coordination.visits.views import bp as visits_bp
 
     for bp in (
+        supervision_bp,
         reminders_bp,
         visits_bp,
         rsvp_bp,

@@ -1,0 +1,146 @@
+"""The overview dashboard's figures, aggregated in SQL: a fixed number of queries, whatever
+the number of tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+
+from coordination.assignments.models import Assignment, ExtensionRequest
+from coordination.extensions import db
+from coordination.framework.models import Area, KeyTask
+from coordination.organizations.models import Body
+from coordination.plans.models import AnnualPlan, PlanItem
+from workflows.workdays import add_workdays
+
+OPEN = ("assigned", "acknowledged", "in_progress", "returned")
+WARNING_WORKDAYS = 5
+AT_RISK_PERCENT = 80
+
+
+@dataclass
+class Figures:
+    items: int = 0
+    assignments: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    at_risk: int = 0
+
+    @property
+    def closed_percent(self) -> float:
+        return 100.0 * self.closed / self.assignments if self.assignments else 0.0
+
+    @property
+    def on_time_percent(self) -> float:
+        """Closed by the ORIGINAL deadline, of those closed (extensions do not excuse)."""
+        return 100.0 * self.closed_on_time / self.closed if self.closed else 0.0
+
+    @property
+    def light(self) -> str:
+        if not self.assignments:
+            return "none"
+        if self.overdue:
+            return "red"
+        return "yellow" if self.at_risk else "green"
+
+
+@dataclass
+class TaskRow:
+    key_task: KeyTask
+    figures: Figures
+
+
+@dataclass
+class AreaRow:
+    area: Area
+    figures: Figures = field(default_factory=Figures)
+    tasks: list[TaskRow] = field(default_factory=list)
+
+
+def overview(
+    mechanism_id: int, year: int, today: date, party_id: int | None = None, body_id: int | None = None
+) -> list[AreaRow]:
+    """Per area and key task: items, tasks, closed, closed on time, overdue, at risk.
+    Cancelled tasks are left out: they were decided away, not failed."""
+    soon = add_workdays(today, WARNING_WORKDAYS)
+    pending = select(ExtensionRequest.assignment_id).where(ExtensionRequest.state == "pending")
+    is_open = Assignment.state.in_(OPEN)
+    overdue = and_(is_open, Assignment.current_deadline < today)
+    at_risk = and_(
+        is_open,
+        Assignment.current_deadline >= today,
+        (Assignment.id.in_(pending))
+        | and_(Assignment.current_deadline <= soon, Assignment.percent_complete < AT_RISK_PERCENT),
+    )
+    closed_on_time = and_(
+        Assignment.state == "closed", func.date(Assignment.closed_at) <= Assignment.original_deadline
+    )
+    conditions = [
+        AnnualPlan.mechanism_id == mechanism_id,
+        AnnualPlan.year == year,
+        Assignment.state != "cancelled",
+    ]
+    if party_id:
+        conditions.append(Assignment.body_id.in_(select(Body.id).where(Body.party_id == party_id)))
+    if body_id:
+        conditions.append(Assignment.body_id == body_id)
+    count = func.count(Assignment.id)
+    task_rows = db.session.execute(
+        select(
+            PlanItem.key_task_id,
+            count,
+            func.sum(case((Assignment.state == "closed", 1), else_=0)),
+            func.sum(case((closed_on_time, 1), else_=0)),
+            func.sum(case((overdue, 1), else_=0)),
+            func.sum(case((at_risk, 1), else_=0)),
+        )
+        .select_from(Assignment)
+        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+        .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+        .where(*conditions)
+        .group_by(PlanItem.key_task_id)
+    ).all()
+    item_rows = dict(
+        db.session.execute(
+            select(PlanItem.key_task_id, func.count(PlanItem.id))
+            .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+            .where(AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year == year)
+            .group_by(PlanItem.key_task_id)
+        ).all()
+    )
+    by_task = {row[0]: Figures(0, *(int(v or 0) for v in row[1:])) for row in task_rows}
+    areas = db.session.scalars(
+        select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
+    ).all()
+    result = []
+    for area in areas:
+        row = AreaRow(area)
+        for task in area.key_tasks:
+            figures = by_task.get(task.id, Figures())
+            figures.items = item_rows.get(task.id, 0)
+            row.tasks.append(TaskRow(task, figures))
+            for name in ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk"):
+                setattr(row.figures, name, getattr(row.figures, name) + getattr(figures, name))
+        result.append(row)
+    return result
+
+
+def totals(rows: list[AreaRow]) -> Figures:
+    total = Figures()
+    for row in rows:
+        for name in ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk"):
+            setattr(total, name, getattr(total, name) + getattr(row.figures, name))
+    return total
+
+
+def years(mechanism_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(AnnualPlan.year)
+            .where(AnnualPlan.mechanism_id == mechanism_id)
+            .order_by(AnnualPlan.year.desc())
+        )
+    )

@@ -1,0 +1,108 @@
+"""The overview's figures agree with direct counts, on fixtures built to tell them apart."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from coordination.assignments import operations as tasks
+from coordination.assignments.models import Assignment
+from coordination.extensions import db
+from coordination.supervision import queries
+from coordination.timeutil import frozen_at, local_today
+from tests import factories as f
+
+
+def _figures(year=None, **filters):
+    rows = queries.overview(f.mechanism().id, year or local_today().year + 1, local_today(), **filters)
+    return {t.key_task.number: t.figures for row in rows for t in row.tasks}, queries.totals(rows)
+
+
+def _direct(sql: str) -> int:
+    return db.session.execute(text(sql)).scalar_one()
+
+
+@pytest.fixture
+def plan(app):
+    return f.issued_plan(items=3)
+
+
+def test_totals_agree_with_direct_counts(plan):
+    figures, total = _figures()
+    assert total.assignments == _direct("SELECT count(*) FROM assignments WHERE state != 'cancelled'")
+    assert total.items == _direct("SELECT count(*) FROM plan_items")
+    assert figures[7].assignments == 3 and figures[15].assignments == 2 and figures[8].assignments == 2
+    assert figures[1].assignments == 0 and figures[1].light == "none"  # a gap in the plan
+
+
+def test_all_overdue_then_cancelled_excluded(plan):
+    db.session.execute(
+        text("UPDATE assignments SET current_deadline = :d, original_deadline = :d"),
+        {"d": local_today() - timedelta(days=3)},
+    )
+    db.session.commit()
+    figures, total = _figures()
+    assert total.overdue == total.assignments == 7 and figures[7].light == "red"
+    port = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
+    tasks.cancel(port, f.user("lead.sh"), reason="并入其他事项")
+    db.session.commit()
+    figures, total = _figures()
+    assert total.assignments == 6 and total.overdue == 6 and figures[7].assignments == 2
+
+
+def test_on_time_counts_against_the_original_deadline(plan):
+    liaison, lead = f.user("liaison.dl.port"), f.user("lead.dl")
+    port = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
+    tasks.acknowledge(port, liaison)
+    extension = tasks.request_extension(
+        port, liaison, reason="审批", requested_date=port.current_deadline + timedelta(days=20)
+    )
+    tasks.decide_extension(extension, lead, approve=True)
+    tasks.report_progress(port, liaison, text="x", percent=90)
+    tasks.submit_completion(port, liaison, results="完成")
+    late = port.original_deadline + timedelta(days=10)  # within the extension, after the original
+    from datetime import datetime
+
+    with frozen_at(datetime(late.year, late.month, late.day, 10)):
+        tasks.close(port, lead, quality=4)
+    db.session.commit()
+    figures, total = _figures()
+    assert total.closed == 1 and total.closed_on_time == 0 and total.on_time_percent == 0.0
+    assert figures[7].closed_percent == pytest.approx(100 / 3)
+
+
+def test_filters_by_party_and_unit(plan):
+    _, shanghai = _figures(party_id=f.mechanism().parties[0].id)
+    _, port = _figures(body_id=f.body("大连港口与口岸局").id)
+    assert shanghai.assignments == _direct(
+        "SELECT count(*) FROM assignments a JOIN bodies b ON a.body_id = b.id "
+        "JOIN parties p ON b.party_id = p.id WHERE p.code = 'sh' AND a.state != 'cancelled'"
+    )
+    assert port.assignments == 1
+
+
+def test_overview_page_by_role_with_a_constant_number_of_queries(client, login, plan, web_app):
+    from sqlalchemy import event
+
+    login("leader.dl")
+    year = local_today().year + 1
+    page = client.get(f"/supervision/?year={year}").get_data(as_text=True)
+    assert "督查总览" in page and "国际航运中心和物流中心建设" in page and "未安排工作" in page
+    login("liaison.dl.port")
+    assert client.get("/supervision/").status_code == 403
+    login("lead.sh")
+    with web_app.app_context():
+        engine = db.engine
+    counter = {"n": 0}
+
+    def count(*args):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    client.get(f"/supervision/?year={year}")
+    small = counter["n"]
+    f.draft_plan(year=year + 1, items=3)
+    counter["n"] = 0
+    client.get(f"/supervision/?year={year}")
+    event.remove(engine, "before_cursor_execute", count)
+    assert counter["n"] == small
