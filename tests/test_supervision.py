@@ -106,3 +106,33 @@ def test_overview_page_by_role_with_a_constant_number_of_queries(client, login, 
     client.get(f"/supervision/?year={year}")
     event.remove(engine, "before_cursor_execute", count)
     assert counter["n"] == small
+
+
+def test_unit_figures(client, login, plan):
+    from datetime import datetime
+
+    liaison, lead = f.user("liaison.dl.port"), f.user("lead.dl")
+    port = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
+    tasks.acknowledge(port, liaison)
+    extension = tasks.request_extension(
+        port, liaison, reason="审批", requested_date=port.current_deadline + timedelta(days=20)
+    )
+    tasks.decide_extension(extension, lead, approve=True)
+    tasks.report_progress(port, liaison, text="x", percent=90)
+    tasks.submit_completion(port, liaison, results="完成")
+    late = port.original_deadline + timedelta(days=6)
+    with frozen_at(datetime(late.year, late.month, late.day, 10)):
+        tasks.close(port, lead, quality=4)
+    db.session.commit()
+    rows = {r.body.name_zh: r for r in queries.units(f.mechanism().id, local_today().year + 1, local_today())}
+    assert set(rows) == set(
+        db.session.execute(
+            text("SELECT DISTINCT b.name_zh FROM assignments a JOIN bodies b ON a.body_id = b.id")
+        ).scalars()
+    )
+    r = rows["大连港口与口岸局"]
+    assert (r.assignments, r.closed, r.closed_on_time, r.average_late_days) == (1, 1, 0, 6.0)
+    assert (r.extensions_asked, r.extensions_granted) == (1, 1)
+    login("leader.sh")
+    page = client.get(f"/supervision/units?year={local_today().year + 1}").get_data(as_text=True)
+    assert "大连港口与口岸局" in page and "6.0" in page

@@ -144,3 +144,94 @@ def years(mechanism_id: int) -> list[int]:
             .order_by(AnnualPlan.year.desc())
         )
     )
+
+
+@dataclass
+class UnitRow:
+    body: Body
+    assignments: int
+    closed: int
+    closed_on_time: int
+    overdue: int
+    late_days: int  # summed over tasks closed after their original deadline
+    closed_late: int
+    extensions_asked: int
+    extensions_granted: int
+
+    @property
+    def on_time_percent(self) -> float:
+        return 100.0 * self.closed_on_time / self.closed if self.closed else 0.0
+
+    @property
+    def average_late_days(self) -> float:
+        return self.late_days / self.closed_late if self.closed_late else 0.0
+
+
+def units(mechanism_id: int, year: int, today: date, party_id: int | None = None) -> list[UnitRow]:
+    """Per member unit: its tasks of the year's plan, how many closed and closed on time against
+    the original deadline, days late, overdue now, extensions asked and granted."""
+    is_open = Assignment.state.in_(OPEN)
+    closed_date = func.date(Assignment.closed_at)
+    closed_on_time = and_(Assignment.state == "closed", closed_date <= Assignment.original_deadline)
+    closed_late = and_(Assignment.state == "closed", closed_date > Assignment.original_deadline)
+    in_year = (
+        select(Assignment.id)
+        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+        .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+        .where(
+            AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year == year, Assignment.state != "cancelled"
+        )
+    )
+    rows = db.session.execute(
+        select(
+            Assignment.body_id,
+            func.count(Assignment.id),
+            func.sum(case((Assignment.state == "closed", 1), else_=0)),
+            func.sum(case((closed_on_time, 1), else_=0)),
+            func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
+            func.sum(case((closed_late, 1), else_=0)),
+        )
+        .where(Assignment.id.in_(in_year))
+        .group_by(Assignment.body_id)
+    ).all()
+    late_days: dict[int, int] = {}
+    for body_id, closed_at, deadline in db.session.execute(
+        select(Assignment.body_id, Assignment.closed_at, Assignment.original_deadline).where(
+            Assignment.id.in_(in_year), closed_late
+        )
+    ):
+        late_days[body_id] = late_days.get(body_id, 0) + (closed_at.date() - deadline).days
+    extensions = {
+        body_id: (asked, granted)
+        for body_id, asked, granted in db.session.execute(
+            select(
+                Assignment.body_id,
+                func.count(ExtensionRequest.id),
+                func.sum(case((ExtensionRequest.state == "approved", 1), else_=0)),
+            )
+            .join(Assignment, ExtensionRequest.assignment_id == Assignment.id)
+            .where(Assignment.id.in_(in_year))
+            .group_by(Assignment.body_id)
+        )
+    }
+    bodies = {b.id: b for b in db.session.scalars(select(Body).where(Body.id.in_([r[0] for r in rows])))}
+    result = []
+    for body_id, total, closed, on_time, overdue, closed_late_count in rows:
+        body = bodies[body_id]
+        if party_id and body.party_id != party_id:
+            continue
+        asked, granted = extensions.get(body_id, (0, 0))
+        result.append(
+            UnitRow(
+                body,
+                total,
+                int(closed or 0),
+                int(on_time or 0),
+                int(overdue or 0),
+                late_days.get(body_id, 0),
+                int(closed_late_count or 0),
+                int(asked or 0),
+                int(granted or 0),
+            )
+        )
+    return sorted(result, key=lambda r: (r.body.party_id, -r.overdue, r.body.sort_order))

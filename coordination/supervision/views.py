@@ -38,3 +38,23 @@ def overview() -> Any:
         units=unit_choices(mechanism),
         today=today,
     )
+
+
+@bp.route("/units")
+@permissions.require(permissions.reads_everything)
+def units() -> Any:
+    mechanism = current_mechanism()
+    today = local_today()
+    years = queries.years(mechanism.id) or [today.year]
+    year = int_arg(request.args, "year", low=2000, high=2100) or (
+        today.year if today.year in years else years[0]
+    )
+    party = int_arg(request.args, "party")
+    return render_template(
+        "supervision/units.html",
+        rows=queries.units(mechanism.id, year, today, party_id=party),
+        year=year,
+        years=years,
+        party=party,
+        parties=mechanism.parties,
+    )
