@@ -136,3 +136,39 @@ def test_unit_figures(client, login, plan):
     login("leader.sh")
     page = client.get(f"/supervision/units?year={local_today().year + 1}").get_data(as_text=True)
     assert "大连港口与口岸局" in page and "6.0" in page
+
+
+def test_the_excel_report_adds_up_to_the_dashboard(client, login, plan):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    db.session.execute(
+        text("UPDATE assignments SET current_deadline = :d WHERE id = (SELECT min(id) FROM assignments)"),
+        {"d": local_today() - timedelta(days=1)},
+    )
+    db.session.commit()
+    login("leader.dl")
+    year = local_today().year + 1
+    response = client.get(f"/supervision/report.xlsx?year={year}")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 7
+    summary = book["汇总"]
+    assert [c.value for c in summary[2]][:3] == ["重点任务", "事项数", "任务数"]
+    assert summary.freeze_panes == "B3"
+    total_row = next(row for row in summary.iter_rows(values_only=True) if row[0] == "合计")
+    _, total = _figures()
+    assert total_row[1:7] == (
+        total.items,
+        total.assignments,
+        total.closed,
+        total.closed_on_time,
+        total.overdue,
+        total.at_risk,
+    )
+    area_rows = [row for row in summary.iter_rows(min_row=3, values_only=True) if row[0] != "合计"]
+    assert sum(r[2] for r in area_rows) == total.assignments
+    assert total_row[-1] == "有逾期"
+    login("liaison.dl.port")
+    assert client.get("/supervision/report.xlsx").status_code == 403

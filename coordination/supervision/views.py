@@ -58,3 +58,22 @@ def units() -> Any:
         party=party,
         parties=mechanism.parties,
     )
+
+
+@bp.route("/report.xlsx")
+@permissions.require(permissions.reads_everything)
+def report() -> Any:
+    from flask import send_file
+
+    from coordination.supervision.report import workbook
+
+    mechanism = current_mechanism()
+    today = local_today()
+    year = int_arg(request.args, "year", low=2000, high=2100) or today.year
+    rows = queries.overview(mechanism.id, year, today)
+    return send_file(
+        workbook(mechanism.name_zh, year, rows),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{year}年度督查通报.xlsx",
+    )
