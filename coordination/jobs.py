@@ -84,10 +84,15 @@ def _drop_jobs(session: Session) -> None:
     session.info.pop("after_commit_jobs", None)
 
 
-def enqueue_many(func: Callable[..., Any], batches: list[Any]) -> None:
-    """One pipeline round trip for many jobs (the sweep)."""
-    queue = get_queue()
-    queue.enqueue_many([Queue.prepare_data(run_in_app, (func, batch)) for batch in batches])
+def enqueue_many(func: Callable[..., Any], batches: list[Any], what: str) -> bool:
+    """One pipeline round trip for many jobs (the sweeps). Without Redis the rows stay due in
+    the database and the next sweep hands them over: log it and carry on."""
+    try:
+        get_queue().enqueue_many([Queue.prepare_data(run_in_app, (func, batch)) for batch in batches])
+    except RedisError as error:
+        log.warning("Redis unavailable: %s wait for it: %s", what, error)
+        return False
+    return True
 
 
 def run_worker(*, burst: bool = False) -> None:

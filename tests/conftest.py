@@ -141,15 +141,6 @@ def login(client: FlaskClient):
     return do_login
 
 
-CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def csrf_token_from(html: str) -> str:
-    match = CSRF_RE.search(html) or re.compile(r'value="([^"]+)"[^>]*name="csrf_token"').search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The .mo files are build products (ignored by git); compile them from the .po sources.
     import subprocess

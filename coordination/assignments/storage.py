@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from coordination.operations import OperationError
@@ -131,8 +133,6 @@ def path_of(stored_name: str) -> Path:
 
 
 # Files written inside a transaction are removed if it rolls back, so no orphan is left behind.
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 
 
 def track(session: Session, stored: list[StoredFile]) -> None:

@@ -51,10 +51,34 @@ class MeetingForm(Form):
 
 
 class AttendeeForm(Form):
+    """Invite a user or a guest, to a meeting or into a visit's delegation."""
+
     user_id = SelectField(_l("A user of the system"), coerce=int, validators=[Optional()])
     name = StringField(_l("Or a guest: name"), validators=[Optional(), max_length(60)])
     email = StringField(_l("Guest's e-mail"), validators=[Optional(), max_length(254)])
     role = SelectField(_l("Role"), choices=ATTENDEE_ROLES, default="required")
+
+    def with_users(self) -> AttendeeForm:
+        from sqlalchemy import select
+
+        from coordination.auth.models import User
+        from coordination.extensions import db
+
+        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+        self.user_id.choices = [(0, "—")] + [(u.id, f"{u.name}（{u.username}）") for u in users]
+        return self
+
+    def invitee(self) -> dict[str, Any]:
+        """The keyword arguments of add_attendee / add_member."""
+        from coordination.auth.models import User
+        from coordination.extensions import db
+
+        return {
+            "user": db.session.get(User, self.user_id.data) if self.user_id.data else None,
+            "name": self.name.data or "",
+            "email": self.email.data or "",
+            "role": self.role.data,
+        }
 
 
 class AgendaForm(Form):

@@ -6,10 +6,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from coordination import permissions
-from coordination.auth.models import User
 from coordination.calendar import ics
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
@@ -105,11 +103,7 @@ def edit(meeting_id: int) -> Any:
 
 def _forms(meeting: Meeting, **given: Any) -> dict[str, Any]:
     mechanism = current_mechanism()
-    attendee = given.get("attendee_form") or AttendeeForm(formdata=None)
-    attendee.user_id.choices = [(0, "—")] + [
-        (u.id, f"{u.name}（{u.username}）")
-        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-    ]
+    attendee = (given.get("attendee_form") or AttendeeForm(formdata=None)).with_users()
     agenda = given.get("agenda_form") or AgendaForm(formdata=None)
     agenda.presenter_body_id.choices = [(0, "—")] + body_choices(mechanism)
     decision = given.get("decision_form") or DecisionForm(formdata=None)
@@ -166,21 +160,10 @@ def add_attendee(meeting_id: int) -> Any:
     meeting = _managed(meeting_id)
     form = AttendeeForm()
     _forms(meeting, attendee_form=form)
-    if form.validate_on_submit():
-        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
-        if attempt(
-            lambda: operations.add_attendee(
-                meeting,
-                current_user,
-                user=user,
-                name=form.name.data or "",
-                email=form.email.data or "",
-                role=form.role.data,
-            ),
-            form,
-            _("Attendee added."),
-        ):
-            return _back(meeting, "#attendees")
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_attendee(meeting, current_user, **form.invitee()), form, _("Attendee added.")
+    ):
+        return _back(meeting, "#attendees")
     return _render(meeting, 422, attendee_form=form)
 
 

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from redis.exceptions import RedisError
 from sqlalchemy import select, update
 
 from coordination.extensions import db
-from coordination.jobs import enqueue_after_commit
+from coordination.jobs import enqueue_after_commit, enqueue_many
 from coordination.notifications.models import OutgoingMail
 from coordination.timeutil import utcnow
 
@@ -165,13 +164,21 @@ def deliver(row_ids: list[int]) -> int:
     return sent
 
 
-def _failed(row: OutgoingMail, error: Exception) -> None:
-    row.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"  # visible to administrators, who can retry
+def after_failure(attempts: int, error: Exception) -> dict[str, Any]:
+    """The columns of a row whose attempt failed: retried later with back-off, or, after
+    MAX_ATTEMPTS, 'failed' and shown to administrators, who can retry. Mail and reminders alike."""
+    values: dict[str, Any] = {"last_error": f"{type(error).__name__}: {error}"[:2000]}
+    if attempts >= MAX_ATTEMPTS:
+        values["status"] = "failed"
     else:
-        row.status = "pending"
-        row.due_at = utcnow() + BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
+        values["status"] = "pending"
+        values["due_at"] = utcnow() + BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+    return values
+
+
+def _failed(row: OutgoingMail, error: Exception) -> None:
+    for name, value in after_failure(row.attempts, error).items():
+        setattr(row, name, value)
     db.session.commit()
     log.warning("mail %s to %s failed (%s attempts): %s", row.id, row.recipient, row.attempts, row.last_error)
 
@@ -203,10 +210,7 @@ def sweep() -> int:
         )
     )
     if ids:
-        from coordination.jobs import enqueue_many
-
-        try:
-            enqueue_many(deliver, [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)])
-        except RedisError as error:
-            log.warning("Redis unavailable: %d message(s) wait for it: %s", len(ids), error)
+        enqueue_many(
+            deliver, [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)], f"{len(ids)} message(s)"
+        )
     return len(ids)

@@ -54,7 +54,3 @@ def bodies_by_tier_and_party(
 def body_choices(mechanism: Mechanism | None = None) -> list[tuple[int, str]]:
     mechanism = mechanism or current_mechanism()
     return [(b.id, f"{b.party.name_zh} · {b.name_zh}") for b in bodies_of(mechanism)]
-
-
-def lead_departments(mechanism: Mechanism) -> list[Body]:
-    return [b for b in bodies_of(mechanism) if b.tier == Tier.COORDINATION]

@@ -27,14 +27,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_many
-from coordination.notifications.mail import BACKOFF, MAX_ATTEMPTS, Transport
+from coordination.notifications.mail import Transport, after_failure
 from coordination.reminders.models import Reminder
 from coordination.timeutil import to_local, utcnow
 from coordination.urls import external_url
@@ -63,11 +62,8 @@ def sweep(now: Any = None) -> int:
     ).all()
     users = sorted({r.user_id for r in rows})
     if users:
-        try:
-            enqueue_many(deliver, [users[i : i + USERS_PER_JOB] for i in range(0, len(users), USERS_PER_JOB)])
-        except RedisError as error:
-            # The rows stay pending in the database; the next sweep hands them over.
-            log.warning("Redis unavailable: %d due reminder(s) wait for it: %s", len(rows), error)
+        batches = [users[i : i + USERS_PER_JOB] for i in range(0, len(users), USERS_PER_JOB)]
+        enqueue_many(deliver, batches, f"{len(rows)} due reminder(s)")
     return len(rows)
 
 
@@ -340,17 +336,11 @@ def _mark_sent(rows: list[Claimed], user: Recipient, connection: Any = None) -> 
 
 
 def _failed(rows: list[Claimed], error: Exception) -> None:
-    message = f"{type(error).__name__}: {error}"[:2000]
     for row in rows:
-        values: dict[str, Any] = {"last_error": message, "claim": None}
-        if row.attempts >= MAX_ATTEMPTS:
-            values["status"] = "failed"  # shown to administrators with a retry button
-        else:
-            values["status"] = "pending"
-            values["due_at"] = utcnow() + BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
+        values = after_failure(row.attempts, error) | {"claim": None}
         db.session.execute(update(Reminder).where(Reminder.id == row.id).values(**values))
     db.session.commit()
-    log.warning("reminders %s failed: %s", [r.id for r in rows], message)
+    log.warning("reminders %s failed: %s", [r.id for r in rows], error)
 
 
 def retry(row: Reminder) -> None:

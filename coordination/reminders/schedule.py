@@ -18,7 +18,7 @@ from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
 from coordination.organizations.models import Body, Tier
 from coordination.reminders.models import Reminder
-from coordination.timeutil import LOCAL_TZ, local_today, utcnow
+from coordination.timeutil import LOCAL_TZ, local_today
 from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders, send_time
 
 OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
@@ -173,7 +173,3 @@ def sync_visit(visit: Any) -> None:
         policy=policy_of(visit.host_party.mechanism),
         field="visit_id",
     )
-
-
-def now_utc() -> datetime:
-    return utcnow()

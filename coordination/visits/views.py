@@ -5,10 +5,8 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from coordination import permissions
-from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.labels import ALL_LABELS
@@ -78,11 +76,7 @@ def edit(visit_id: int) -> Any:
 
 def _forms(**given: Any) -> dict[str, Any]:
     mechanism = current_mechanism()
-    member = given.get("member_form") or AttendeeForm(formdata=None)
-    member.user_id.choices = [(0, "—")] + [
-        (u.id, f"{u.name}（{u.username}）")
-        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-    ]
+    member = (given.get("member_form") or AttendeeForm(formdata=None)).with_users()
     outcome = given.get("outcome_form") or VisitOutcomeForm(formdata=None)
     outcome.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
     outcome.body_ids.choices = unit_choices(mechanism)
@@ -121,21 +115,10 @@ def add_member(visit_id: int) -> Any:
     visit = db.get_or_404(Visit, visit_id)
     form = AttendeeForm()
     _forms(member_form=form)
-    if form.validate_on_submit():
-        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
-        if attempt(
-            lambda: operations.add_member(
-                visit,
-                current_user,
-                user=user,
-                name=form.name.data or "",
-                email=form.email.data or "",
-                role=form.role.data,
-            ),
-            form,
-            _("Member added."),
-        ):
-            return _back(visit)
+    if form.validate_on_submit() and attempt(
+        lambda: operations.add_member(visit, current_user, **form.invitee()), form, _("Member added.")
+    ):
+        return _back(visit)
     return _render(visit, 422, member_form=form)
 
 
