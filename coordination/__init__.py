@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from coordination.assignments.views import bp as assignments_bp
     from coordination.audit.views import bp as audit_bp
     from coordination.auth.views import bp as auth_bp
+    from coordination.evaluation.views import bp as evaluation_bp
     from coordination.framework.views import bp as framework_bp
     from coordination.main.views import bp as main_bp
     from coordination.meetings.views import bp as meetings_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         supervision_bp,
+        evaluation_bp,
         reminders_bp,
         visits_bp,
         rsvp_bp,

@@ -54,6 +54,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@hulian.example.cn")
     OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    REPORT_DIR = str(INSTANCE_DIR / "reports")  # generated supervision reports
 
     TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")

@@ -8,7 +8,7 @@ from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 # WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
 # zh_Hans_CN catalogue of its own).
@@ -52,6 +52,10 @@ class Form(FlaskForm):
 
 def required() -> DataRequired:
     return DataRequired(message=_l("This field is required."))
+
+
+def between(low: int, high: int) -> NumberRange:
+    return NumberRange(min=low, max=high, message=_l("Between %(a)d and %(b)d.", a=low, b=high))
 
 
 def required_input() -> InputRequired:

@@ -117,3 +117,20 @@ ALL_LABELS["reminder_status"] = REMINDER_STATUS_LABELS
 
 CADENCE_LABELS = {"monthly": _l("Monthly"), "quarterly": _l("Quarterly"), "none": _l("No fixed cadence")}
 ALL_LABELS["cadence"] = CADENCE_LABELS
+
+EVALUATION_COMPONENT_LABELS = {
+    "completion": _l("Completion"),
+    "timeliness": _l("Timeliness"),
+    "extensions": _l("No extension"),
+    "quality": _l("Quality"),
+    "reporting": _l("Reporting"),
+}
+ALL_LABELS["component"] = EVALUATION_COMPONENT_LABELS
+
+REPORT_STATE_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Being generated"),
+    "done": _l("Ready"),
+    "failed": _l("Failed"),
+}
+ALL_LABELS["report_state"] = REPORT_STATE_LABELS

@@ -25,6 +25,7 @@ NAV_ITEMS: list[NavItem] = [
         "organizations.overview", _l("Mechanism"), permissions.can_read_mechanism, "organizations.overview"
     ),
     NavItem("supervision.overview", _l("Overview"), permissions.reads_everything, "supervision."),
+    NavItem("evaluation.index", _l("Evaluation"), permissions.reads_everything, "evaluation."),
     NavItem("assignments.index", _l("Tasks"), permissions.can_read_mechanism, "assignments.index"),
     NavItem("plans.index", _l("Annual plans"), permissions.can_read_mechanism, "plans."),
     NavItem(

@@ -78,6 +78,7 @@ def _per_test_config(tmp_path: Path) -> dict[str, Any]:
     return {
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "REPORT_DIR": str(tmp_path / "reports"),
         "RQ_QUEUE": f"test-{uuid.uuid4().hex}",
         "SERVER_BASE_URL": "http://coordination.test",
     }
@@ -86,6 +87,7 @@ def _per_test_config(tmp_path: Path) -> dict[str, Any]:
 SHARED_KEYS = (
     "OUTBOX_DIR",
     "UPLOAD_DIR",
+    "REPORT_DIR",
     "RQ_QUEUE",
     "SERVER_BASE_URL",
     "MAIL_SERVER",

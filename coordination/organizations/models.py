@@ -48,6 +48,8 @@ class Mechanism(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Reminder offsets, urging and escalation (workflows.reminders.Policy); empty = defaults.
     reminder_policy: Mapped[dict | None] = mapped_column(JSON)
+    # Evaluation weights and commendation rule (workflows.evaluation.Rubric); empty = defaults.
+    evaluation_rubric: Mapped[dict | None] = mapped_column(JSON)
 
     parties: Mapped[list[Party]] = relationship(back_populates="mechanism", order_by="Party.position")
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, StringField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import ValidationError
 
-from coordination.forms import Form, required_input
+from coordination.forms import Form, between, required_input
 
 
 def parse_days(text: str, *, low: int = 1, high: int = 60) -> tuple[int, ...]:
@@ -25,40 +25,36 @@ def days_field(label: Any) -> StringField:
     return StringField(label, validators=[required_input()])
 
 
-def _between(low: int, high: int) -> NumberRange:
-    return NumberRange(min=low, max=high, message=_l("Between %(a)d and %(b)d.", a=low, b=high))
-
-
 class PolicyForm(Form):
     before = days_field(_l("Remind before the deadline (working days)"))
     on_the_day = BooleanField(_l("Remind on the day itself"))
     urge_every = IntegerField(
-        _l("Urge every … working days while overdue"), validators=[required_input(), _between(1, 30)]
+        _l("Urge every … working days while overdue"), validators=[required_input(), between(1, 30)]
     )
     escalate_unit_head = IntegerField(
         _l("Copy the unit's head after … working days overdue"),
-        validators=[required_input(), _between(1, 120)],
+        validators=[required_input(), between(1, 120)],
     )
     escalate_lead_department = IntegerField(
         _l("Copy the lead department after … working days overdue"),
-        validators=[required_input(), _between(1, 120)],
+        validators=[required_input(), between(1, 120)],
     )
     escalate_leading_group = IntegerField(
         _l("Copy the leading group after … working days overdue"),
-        validators=[required_input(), _between(1, 120)],
+        validators=[required_input(), between(1, 120)],
     )
     report_before = IntegerField(
         _l("Remind before a progress report is due (working days)"),
-        validators=[required_input(), _between(1, 20)],
+        validators=[required_input(), between(1, 20)],
     )
     report_urge_after = IntegerField(
         _l("Urge after a missing progress report (working days)"),
-        validators=[required_input(), _between(1, 20)],
+        validators=[required_input(), between(1, 20)],
     )
     meeting_days_before = days_field(_l("Remind attendees before meetings and visits (days)"))
     organiser_chase_days_before = IntegerField(
         _l("Tell the organiser who has not answered (days before)"),
-        validators=[required_input(), _between(1, 30)],
+        validators=[required_input(), between(1, 30)],
     )
 
     def validate_before(self, field: Any) -> None:

@@ -13,6 +13,7 @@ from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Body
 from coordination.plans.models import AnnualPlan, PlanItem
+from workflows.assignment import days_late
 from workflows.workdays import add_workdays
 
 OPEN = ("assigned", "acknowledged", "in_progress", "returned")
@@ -200,7 +201,7 @@ def units(mechanism_id: int, year: int, today: date, party_id: int | None = None
             Assignment.id.in_(in_year), closed_late
         )
     ):
-        late_days[body_id] = late_days.get(body_id, 0) + (closed_at.date() - deadline).days
+        late_days[body_id] = late_days.get(body_id, 0) + days_late(deadline, closed_at.date())
     extensions = {
         body_id: (asked, granted)
         for body_id, asked, granted in db.session.execute(
@@ -235,3 +236,60 @@ def units(mechanism_id: int, year: int, today: date, party_id: int | None = None
             )
         )
     return sorted(result, key=lambda r: (r.body.party_id, -r.overdue, r.body.sort_order))
+
+
+@dataclass
+class PeriodFigures:
+    """A span of years for the mid-term and final evaluation: each year's figures and which of
+    the key tasks had work in which year."""
+
+    years: list[tuple[int, Figures]]
+    coverage: dict[int, dict[int, int]]  # key task id → year → plan items
+    areas: list[Area]
+
+    def covered(self, year: int) -> int:
+        return sum(1 for by_year in self.coverage.values() if by_year.get(year))
+
+    def never_covered(self) -> list[KeyTask]:
+        return [t for a in self.areas for t in a.key_tasks if not self.coverage.get(t.id)]
+
+
+def period_figures(mechanism_id: int, first_year: int, last_year: int, today: date) -> PeriodFigures:
+    """Two grouped queries, whatever the number of years or tasks."""
+    is_open = Assignment.state.in_(OPEN)
+    closed_on_time = and_(
+        Assignment.state == "closed", func.date(Assignment.closed_at) <= Assignment.original_deadline
+    )
+    in_span = and_(
+        AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year >= first_year, AnnualPlan.year <= last_year
+    )
+    figures = {
+        year: Figures(0, int(n), int(closed or 0), int(on_time or 0), int(overdue or 0))
+        for year, n, closed, on_time, overdue in db.session.execute(
+            select(
+                AnnualPlan.year,
+                func.count(Assignment.id),
+                func.sum(case((Assignment.state == "closed", 1), else_=0)),
+                func.sum(case((closed_on_time, 1), else_=0)),
+                func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
+            )
+            .select_from(Assignment)
+            .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+            .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+            .where(in_span, Assignment.state != "cancelled")
+            .group_by(AnnualPlan.year)
+        )
+    }
+    coverage: dict[int, dict[int, int]] = {}
+    for year, key_task_id, items in db.session.execute(
+        select(AnnualPlan.year, PlanItem.key_task_id, func.count(PlanItem.id))
+        .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+        .where(in_span)
+        .group_by(AnnualPlan.year, PlanItem.key_task_id)
+    ):
+        coverage.setdefault(key_task_id, {})[year] = items
+        figures.setdefault(year, Figures()).items += items
+    areas = db.session.scalars(
+        select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
+    ).all()
+    return PeriodFigures(sorted(figures.items()), coverage, list(areas))

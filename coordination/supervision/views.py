@@ -8,6 +8,7 @@ from coordination import permissions
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.supervision import queries
+from coordination.supervision.models import GeneratedReport  # noqa: F401  (the report job comes next)
 from coordination.timeutil import local_today
 from coordination.views_util import int_arg
 

@@ -1,0 +1,32 @@
+"""Generated reports (督查通报 and the annual summary): files kept with who made them and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coordination.auth.models import User
+from coordination.extensions import db
+from coordination.timeutil import utcnow
+
+
+class GeneratedReport(db.Model):
+    __tablename__ = "generated_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanisms.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(20))  # a year ("2026"), "midterm" or "final"
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued/running/done/failed
+    progress: Mapped[int] = mapped_column(default=0)  # percent, written by the job as it goes
+    step: Mapped[str] = mapped_column(String(100), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(80), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    requested_by: Mapped[User] = relationship()
