@@ -53,11 +53,15 @@ def register(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep() -> None:
-        """Hand every due, unsent message and reminder back to the job queue (cron, every minute)."""
+        """Hand every due, unsent message, reminder and report back to the job queue (every minute)."""
         from coordination.notifications import mail
         from coordination.reminders import delivery
+        from coordination.supervision import generation
 
-        click.echo(f"re-enqueued {mail.sweep()} message(s) and {delivery.sweep()} due reminder(s)")
+        click.echo(
+            f"re-enqueued {mail.sweep()} message(s), {delivery.sweep()} due reminder(s)"
+            f" and {generation.sweep()} report(s)"
+        )
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")

@@ -153,7 +153,7 @@ def test_the_excel_report_adds_up_to_the_dashboard(client, login, plan):
     response = client.get(f"/supervision/report.xlsx?year={year}")
     assert response.status_code == 200
     book = load_workbook(BytesIO(response.data))
-    assert book.sheetnames[0] == "汇总" and len(book.sheetnames) == 7
+    assert book.sheetnames == ["汇总", *(s for s in book.sheetnames[1:7]), "单位情况", "考核评估"]
     summary = book["汇总"]
     assert [c.value for c in summary[2]][:3] == ["重点任务", "事项数", "任务数"]
     assert summary.freeze_panes == "B3"
@@ -170,5 +170,127 @@ def test_the_excel_report_adds_up_to_the_dashboard(client, login, plan):
     area_rows = [row for row in summary.iter_rows(min_row=3, values_only=True) if row[0] != "合计"]
     assert sum(r[2] for r in area_rows) == total.assignments
     assert total_row[-1] == "有逾期"
+    units = list(book["单位情况"].iter_rows(min_row=3, values_only=True))
+    assert sum(row[2] for row in units) == total.assignments
+    assert book["考核评估"]["A2"].value == "排名" and book["考核评估"].freeze_panes == "A3"
     login("liaison.dl.port")
     assert client.get("/supervision/report.xlsx").status_code == 403
+
+
+def test_report_job_with_progress_and_the_kept_file(client, login, plan, run_jobs):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from coordination.audit.models import AuditEvent
+    from coordination.supervision.models import GeneratedReport
+
+    year = local_today().year + 1
+    login("secretary.sh")
+    response = client.post("/supervision/reports", data={"scope": str(year)})
+    assert response.status_code == 302
+    report = db.session.query(GeneratedReport).one()
+    assert report.state == "queued" and report.requested_by.username == "secretary.sh"
+    status = client.get(f"/supervision/reports/{report.id}/status").get_json()
+    assert status["state"] == "queued" and status["download"] is None
+    assert client.get(f"/supervision/reports/{report.id}/download").status_code == 404
+    run_jobs()
+    db.session.refresh(report)
+    assert (report.state, report.progress) == ("done", 100)
+    status = client.get(f"/supervision/reports/{report.id}/status").get_json()
+    assert status["label"] == "已生成" and status["download"].endswith("/download")
+    download = client.get(status["download"])
+    from urllib.parse import unquote
+
+    assert download.status_code == 200
+    assert f"{year}年度督查通报.xlsx" in unquote(download.headers["Content-Disposition"])
+    book = load_workbook(BytesIO(download.data))
+    total_row = next(row for row in book["汇总"].iter_rows(values_only=True) if row[0] == "合计")
+    _, total = _figures()
+    assert total_row[2] == total.assignments
+    page = client.get("/supervision/reports").get_data(as_text=True)
+    assert "secretary.sh" in page or report.requested_by.name in page
+    actions = set(
+        db.session.scalars(text("SELECT action FROM audit_events WHERE object_type = 'generated_reports'"))
+    )
+    assert actions == {"report.request", "report.done"}
+    assert (
+        db.session.query(AuditEvent).filter_by(action="report.done").one().actor_id == report.requested_by_id
+    )
+    login("liaison.dl.port")
+    assert client.get(f"/supervision/reports/{report.id}/download").status_code == 403
+    assert client.post("/supervision/reports", data={"scope": str(year)}).status_code == 403
+
+
+def test_a_report_asked_for_without_redis_is_made_after_the_sweep(client, login, plan, web_app, run_jobs):
+    from coordination.supervision import generation
+    from coordination.supervision.models import GeneratedReport
+
+    web_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    login("lead.dl")
+    page = client.post("/supervision/reports", data={"scope": "final"}, follow_redirects=True)
+    assert "任务队列暂不可用" in page.get_data(as_text=True)
+    report = db.session.query(GeneratedReport).one()
+    assert report.state == "queued"
+    run_jobs()
+    assert db.session.get(GeneratedReport, report.id).state == "queued"  # nothing reached Redis
+    db.session.execute(
+        text("UPDATE generated_reports SET requested_at = requested_at - INTERVAL '1 hour'")
+        if db.engine.dialect.name == "postgresql"
+        else text("UPDATE generated_reports SET requested_at = datetime(requested_at, '-1 hour')")
+    )
+    db.session.commit()
+    assert generation.sweep() == 1
+    run_jobs()
+    db.session.expire_all()
+    report = db.session.get(GeneratedReport, report.id)
+    assert report.state == "done" and report.filename.startswith("终期评估")
+
+
+def test_bad_scopes_are_not_found(client, login, app):
+    login("leader.sh")
+    assert client.get("/supervision/print?scope=1999").status_code == 404
+    assert client.post("/supervision/reports", data={"scope": "<x>"}).status_code == 404
+    assert client.get("/supervision/reports/999/status").status_code == 404
+
+
+def test_print_view_has_charts_and_the_same_numbers(client, login, plan):
+    login("leader.dl")
+    year = local_today().year + 1
+    page = client.get(f"/supervision/print?scope={year}").get_data(as_text=True)
+    _, total = _figures()
+    assert page.count("<svg") == 1 and "各领域销号率与按期率" in page
+    assert f'<div class="stat-value">{total.assignments}</div>' in page
+    assert "五、考核评估" in page and "大连港口与口岸局" in page
+    final = client.get("/supervision/print?scope=final").get_data(as_text=True)
+    assert "逐年情况" in final and "终期评估" in final
+
+
+def test_plan_progress_burndown_upcoming_and_timeline(client, login, plan):
+    from datetime import datetime
+
+    from coordination.supervision.queries import burndown
+
+    today = local_today()
+    first = db.session.query(Assignment).order_by(Assignment.id).first()
+    first.state, first.closed_at = "closed", datetime(today.year, today.month, today.day, 3)
+    db.session.commit()
+    chart = burndown(plan, today + timedelta(days=400))
+    open_now = _direct("SELECT count(*) FROM assignments WHERE state NOT IN ('closed', 'cancelled')")
+    assert chart.open[0] == (plan.issued_on, open_now)
+    assert chart.planned[0][1] == _direct("SELECT count(*) FROM assignments WHERE state != 'cancelled'")
+    assert chart.planned[-1][1] <= chart.planned[0][1]
+    login("leader.sh")
+    page = client.get(f"/supervision/plans/{plan.id}").get_data(as_text=True)
+    assert (
+        "全年未办结任务走势" in page and "<svg" in page and "联席会议" in page
+    )  # the meeting on the timeline
+    login("liaison.dl.port")
+    assert client.get(f"/supervision/plans/{plan.id}").status_code == 403
+
+
+def test_chart_labels_are_escaped():
+    from coordination.charts import bars
+
+    svg = str(bars([("<script>alert(1)</script>", (50.0,))], [("a&b", "bar-primary")], "t<"))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "a&amp;b" in svg

@@ -20,8 +20,9 @@ from workflows.evaluation import COMPONENTS, Rubric
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
 
-def _scope(mechanism: Any, key: str | None) -> queries.Scope:
-    if key is None:
+def scope_or_404(mechanism: Any, key: str | None) -> queries.Scope:
+    """The evaluated span a URL names (a year, "midterm", "final"); this year when none."""
+    if not key:
         key = str(min(max(local_today().year, mechanism.period_start), mechanism.period_end))
     scope = queries.scope_of(mechanism, key)
     if scope is None:
@@ -33,7 +34,7 @@ def _scope(mechanism: Any, key: str | None) -> queries.Scope:
 @permissions.require(permissions.reads_everything)
 def index() -> Any:
     mechanism = current_mechanism()
-    scope = _scope(mechanism, request.args.get("scope"))
+    scope = scope_or_404(mechanism, request.args.get("scope"))
     party = int_arg(request.args, "party")
     today = local_today()
     results = queries.results(mechanism, scope, today)
@@ -77,7 +78,7 @@ def rubric() -> Any:
 @permissions.require(permissions.reads_everything)
 def unit(scope_key: str, body_id: int) -> Any:
     mechanism = current_mechanism()
-    scope = _scope(mechanism, scope_key)
+    scope = scope_or_404(mechanism, scope_key)
     body = db.get_or_404(Body, body_id)
     result = next((r for r in queries.results(mechanism, scope, local_today()) if r.body.id == body_id), None)
     if result is None:

@@ -4,7 +4,7 @@ the number of tasks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 
@@ -62,10 +62,16 @@ class AreaRow:
 
 
 def overview(
-    mechanism_id: int, year: int, today: date, party_id: int | None = None, body_id: int | None = None
+    mechanism_id: int,
+    year: int,
+    today: date,
+    party_id: int | None = None,
+    body_id: int | None = None,
+    last_year: int | None = None,
 ) -> list[AreaRow]:
-    """Per area and key task: items, tasks, closed, closed on time, overdue, at risk.
-    Cancelled tasks are left out: they were decided away, not failed."""
+    """Per area and key task: items, tasks, closed, closed on time, overdue, at risk, for the
+    year's plan (or the plans of year..last_year). Cancelled tasks are left out: they were
+    decided away, not failed."""
     soon = add_workdays(today, WARNING_WORKDAYS)
     pending = select(ExtensionRequest.assignment_id).where(ExtensionRequest.state == "pending")
     is_open = Assignment.state.in_(OPEN)
@@ -81,7 +87,7 @@ def overview(
     )
     conditions = [
         AnnualPlan.mechanism_id == mechanism_id,
-        AnnualPlan.year == year,
+        AnnualPlan.year.between(year, last_year or year),
         Assignment.state != "cancelled",
     ]
     if party_id:
@@ -108,7 +114,7 @@ def overview(
         db.session.execute(
             select(PlanItem.key_task_id, func.count(PlanItem.id))
             .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
-            .where(AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year == year)
+            .where(AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year.between(year, last_year or year))
             .group_by(PlanItem.key_task_id)
         ).all()
     )
@@ -168,7 +174,9 @@ class UnitRow:
         return self.late_days / self.closed_late if self.closed_late else 0.0
 
 
-def units(mechanism_id: int, year: int, today: date, party_id: int | None = None) -> list[UnitRow]:
+def units(
+    mechanism_id: int, year: int, today: date, party_id: int | None = None, last_year: int | None = None
+) -> list[UnitRow]:
     """Per member unit: its tasks of the year's plan, how many closed and closed on time against
     the original deadline, days late, overdue now, extensions asked and granted."""
     is_open = Assignment.state.in_(OPEN)
@@ -180,7 +188,9 @@ def units(mechanism_id: int, year: int, today: date, party_id: int | None = None
         .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
         .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
         .where(
-            AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year == year, Assignment.state != "cancelled"
+            AnnualPlan.mechanism_id == mechanism_id,
+            AnnualPlan.year.between(year, last_year or year),
+            Assignment.state != "cancelled",
         )
     )
     rows = db.session.execute(
@@ -293,3 +303,105 @@ def period_figures(mechanism_id: int, first_year: int, last_year: int, today: da
         select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
     ).all()
     return PeriodFigures(sorted(figures.items()), coverage, list(areas))
+
+
+@dataclass
+class Burndown:
+    start: date
+    end: date
+    open: list[tuple[date, int]]  # tasks open at the end of each week, up to today
+    planned: list[tuple[date, int]]  # tasks not yet due by their original deadline, whole year
+
+
+def burndown(plan: AnnualPlan, today: date) -> Burndown:
+    """Open tasks of the plan week by week. Three grouped queries (by day), summed in Python:
+    the work does not grow with the number of tasks. Cancelled tasks are left out throughout."""
+    start = plan.issued_on or date(plan.year, 1, 1)
+    end = max(date(plan.year, 12, 31), start)
+    in_plan = and_(
+        Assignment.plan_item_id.in_(select(PlanItem.id).where(PlanItem.plan_id == plan.id)),
+        Assignment.state != "cancelled",
+    )
+
+    def by_day(column) -> dict[date, int]:  # noqa: ANN001
+        day = func.date(column)
+        return {
+            _as_date(d): n
+            for d, n in db.session.execute(
+                select(day, func.count(Assignment.id)).where(in_plan, column.is_not(None)).group_by(day)
+            )
+        }
+
+    created, closed = by_day(Assignment.created_at), by_day(Assignment.closed_at)
+    due = by_day(Assignment.original_deadline)
+    total = sum(created.values())
+    weeks = [start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)]
+    if weeks[-1] != end:
+        weeks.append(end)
+
+    def upto(counts: dict[date, int], day: date) -> int:
+        return sum(n for d, n in counts.items() if d <= day)
+
+    return Burndown(
+        start,
+        end,
+        [(w, upto(created, w) - upto(closed, w)) for w in weeks if w <= today],
+        [(w, total - upto(due, w - timedelta(days=1))) for w in weeks],
+    )
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite's date() gives text, PostgreSQL's a date
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def upcoming(plan: AnnualPlan, today: date, days: int = 30, limit: int = 20) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+            .where(
+                PlanItem.plan_id == plan.id,
+                Assignment.state.in_(OPEN),
+                Assignment.current_deadline <= today + timedelta(days=days),
+            )
+            .order_by(Assignment.current_deadline, Assignment.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Event:
+    on: date
+    kind: str  # meeting / visit
+    title: str
+    state: str
+    id: int
+
+
+def timeline(mechanism_id: int, first: date, last: date) -> list[Event]:
+    """Meetings and visits between two dates, in date order (cancelled ones shown as such)."""
+    from coordination.meetings.models import Meeting
+    from coordination.timeutil import to_local
+    from coordination.visits.models import Visit
+
+    meetings = db.session.scalars(
+        select(Meeting).where(
+            Meeting.mechanism_id == mechanism_id,
+            Meeting.starts_at >= datetime.combine(first - timedelta(days=1), datetime.min.time()),
+            Meeting.starts_at < datetime.combine(last + timedelta(days=2), datetime.min.time()),
+        )
+    )
+    events = [
+        Event(to_local(m.starts_at).date(), "meeting", m.title, m.state, m.id)
+        for m in meetings
+        if first <= to_local(m.starts_at).date() <= last
+    ]
+    events += [
+        Event(v.starts_on, "visit", v.title, v.state, v.id)
+        for v in db.session.scalars(
+            select(Visit).where(Visit.mechanism_id == mechanism_id, Visit.starts_on.between(first, last))
+        )
+    ]
+    return sorted(events, key=lambda e: (e.on, e.kind, e.id))

@@ -1,15 +1,19 @@
-"""The year's supervision workbook (督查通报): a summary sheet and one sheet per area, with the
-same figures as the overview (they come from the same query)."""
+"""The supervision workbook (督查通报 and the summary for the higher level): a summary sheet, one
+sheet per area, the units, the evaluation and, for a period, the years, with the same figures
+as the dashboards (they come from the same queries)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from coordination.supervision.queries import AreaRow, Figures, totals
+from coordination.evaluation.queries import Result
+from coordination.supervision.queries import AreaRow, Figures, PeriodFigures, UnitRow, totals
+from workflows.evaluation import COMPONENTS
 
 HEADERS = [
     "重点任务",
@@ -43,42 +47,150 @@ def _row(label: str, figures: Figures) -> list:
 
 
 def _sheet(sheet, title: str, rows: list[tuple[str, Figures]]) -> None:  # noqa: ANN001
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(HEADERS)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E8C")
-        cell.alignment = Alignment(horizontal="center")
-    for label, figures in rows:
-        sheet.append(_row(label, figures))
-        sheet.cell(row=sheet.max_row, column=len(HEADERS)).fill = PatternFill(
-            "solid", fgColor=FILLS[figures.light]
-        )
-    for row in sheet.iter_rows(min_row=3):
-        row[7].number_format = row[8].number_format = "0%"
+    _table(sheet, title, HEADERS, [_row(label, figures) for label, figures in rows])
+    for index, (_, figures) in enumerate(rows, start=3):
+        sheet.cell(row=index, column=len(HEADERS)).fill = PatternFill("solid", fgColor=FILLS[figures.light])
+    _percent(sheet, [7, 8])
     sheet.column_dimensions["A"].width = 34
-    for index in range(2, len(HEADERS) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 10
+    sheet.column_dimensions["B"].width = 10
     sheet.freeze_panes = "B3"
 
 
-def workbook(mechanism_name: str, year: int, rows: list[AreaRow]) -> BytesIO:
+UNIT_HEADERS = [
+    "单位",
+    "所属方",
+    "任务数",
+    "已销号",
+    "按期办结",
+    "平均逾期天数",
+    "已逾期",
+    "申请延期",
+    "批准延期",
+]
+EVALUATION_HEADERS = [
+    "排名",
+    "单位",
+    "所属方",
+    "任务数",
+    "完成率",
+    "按期率",
+    "未延期",
+    "质量",
+    "报送",
+    "计算得分",
+    "调整",
+    "调整理由",
+    "最终得分",
+    "建议通报表扬",
+    "记功人员",
+]
+YEAR_HEADERS = ["年度", "事项数", "有工作的重点任务", "任务数", "已销号", "按期办结", "已逾期"]
+
+
+@dataclass
+class ReportContent:
+    """Everything one report shows, gathered once: the Excel file and the print view agree."""
+
+    mechanism_name: str
+    title: str
+    areas: list[AreaRow]
+    units: list[UnitRow]
+    evaluation: list[Result]
+    period: PeriodFigures | None = None
+
+
+def _table(sheet, title: str, headers: list[str], rows: list[list]) -> None:  # noqa: ANN001
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E8C")
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 30
+    for index in range(3, len(headers) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 11
+    sheet.freeze_panes = "A3"
+
+
+def _percent(sheet, columns: list[int]) -> None:  # noqa: ANN001
+    for row in sheet.iter_rows(min_row=3):
+        for index in columns:
+            row[index].number_format = "0%"
+
+
+def workbook(content: ReportContent) -> BytesIO:
     book = Workbook()
     summary = book.active
     summary.title = "汇总"
-    total = totals(rows)
+    total = totals(content.areas)
     _sheet(
         summary,
-        f"{mechanism_name} {year}年度督查通报（汇总）",
-        [(f"（{r.area.numeral_zh}）{r.area.title_zh}", r.figures) for r in rows] + [("合计", total)],
+        f"{content.mechanism_name} {content.title}（汇总）",
+        [(f"（{r.area.numeral_zh}）{r.area.title_zh}", r.figures) for r in content.areas] + [("合计", total)],
     )
-    for row in rows:
+    for row in content.areas:
         _sheet(
             book.create_sheet(f"{row.area.numeral_zh}、{row.area.title_zh}"[:31]),
             f"（{row.area.numeral_zh}）{row.area.title_zh}",
             [(t.key_task.label, t.figures) for t in row.tasks] + [("小计", row.figures)],
         )
+    if content.period is not None:
+        period = content.period
+        _table(
+            book.create_sheet("逐年情况"),
+            f"{content.title}（逐年情况）",
+            YEAR_HEADERS,
+            [
+                [year, f.items, period.covered(year), f.assignments, f.closed, f.closed_on_time, f.overdue]
+                for year, f in period.years
+            ],
+        )
+    _table(
+        book.create_sheet("单位情况"),
+        f"{content.title}（成员单位）",
+        UNIT_HEADERS,
+        [
+            [
+                u.body.name_zh,
+                u.body.party.name_zh,
+                u.assignments,
+                u.closed,
+                u.closed_on_time,
+                round(u.average_late_days, 1),
+                u.overdue,
+                u.extensions_asked,
+                u.extensions_granted,
+            ]
+            for u in content.units
+        ],
+    )
+    sheet = book.create_sheet("考核评估")
+    _table(
+        sheet,
+        f"{content.title}（考核评估）",
+        EVALUATION_HEADERS,
+        [
+            [
+                r.rank,
+                r.body.name_zh,
+                r.body.party.name_zh,
+                r.record.tasks,
+                *(round(r.components[c], 4) for c in COMPONENTS),
+                r.computed,
+                r.adjustment.points if r.adjustment else 0,
+                r.adjustment.reason if r.adjustment else "",
+                r.final,
+                "是" if r.commended else "",
+                "、".join(f"{user.name}（{n}）" for user, n in r.credited),
+            ]
+            for r in content.evaluation
+        ],
+    )
+    _percent(sheet, [4, 5, 6, 7, 8])
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)

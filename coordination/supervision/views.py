@@ -1,43 +1,77 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 
-from coordination import permissions
+from coordination import charts, permissions
+from coordination.evaluation import queries as evaluation
+from coordination.evaluation.views import scope_or_404
+from coordination.extensions import db
+from coordination.jobs import redis_available
+from coordination.labels import REPORT_STATE_LABELS
 from coordination.organizations.queries import current_mechanism
+from coordination.plans.models import AnnualPlan
 from coordination.plans.queries import unit_choices
-from coordination.supervision import queries
-from coordination.supervision.models import GeneratedReport  # noqa: F401  (the report job comes next)
+from coordination.supervision import generation, queries
+from coordination.supervision.models import GeneratedReport
+from coordination.supervision.report import ReportContent, workbook
 from coordination.timeutil import local_today
 from coordination.views_util import int_arg
+from workflows.evaluation import COMPONENTS
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _year(mechanism: Any) -> tuple[int, list[int]]:
+    today = local_today()
+    years = queries.years(mechanism.id) or [today.year]
+    year = int_arg(request.args, "year", low=2000, high=2100) or (
+        today.year if today.year in years else years[0]
+    )
+    return year, years
+
+
+def area_chart(rows: list[queries.AreaRow]) -> Any:
+    return charts.bars(
+        [
+            (f"{r.area.numeral_zh}、{r.area.title_zh}", (r.figures.closed_percent, r.figures.on_time_percent))
+            for r in rows
+        ],
+        [(_("Closed"), "bar-primary"), (_("Closed on time"), "bar-green")],
+        _("Closed and on time, by area"),
+    )
 
 
 @bp.route("/")
 @permissions.require(permissions.reads_everything)
 def overview() -> Any:
     mechanism = current_mechanism()
-    today = local_today()
-    years = queries.years(mechanism.id) or [today.year]
-    year = int_arg(request.args, "year", low=2000, high=2100) or (
-        today.year if today.year in years else years[0]
-    )
+    year, years = _year(mechanism)
     party = int_arg(request.args, "party")
     unit = int_arg(request.args, "unit")
-    rows = queries.overview(mechanism.id, year, today, party_id=party, body_id=unit)
+    rows = queries.overview(mechanism.id, year, local_today(), party_id=party, body_id=unit)
+    plans = db.session.scalars(
+        select(AnnualPlan).where(AnnualPlan.mechanism_id == mechanism.id, AnnualPlan.year == year)
+    ).all()
     return render_template(
         "supervision/overview.html",
         rows=rows,
         total=queries.totals(rows),
+        chart=area_chart(rows),
         year=year,
         years=years,
         party=party,
         unit=unit,
         parties=mechanism.parties,
         units=unit_choices(mechanism),
-        today=today,
+        plans=plans,
+        today=local_today(),
     )
 
 
@@ -45,15 +79,11 @@ def overview() -> Any:
 @permissions.require(permissions.reads_everything)
 def units() -> Any:
     mechanism = current_mechanism()
-    today = local_today()
-    years = queries.years(mechanism.id) or [today.year]
-    year = int_arg(request.args, "year", low=2000, high=2100) or (
-        today.year if today.year in years else years[0]
-    )
+    year, years = _year(mechanism)
     party = int_arg(request.args, "party")
     return render_template(
         "supervision/units.html",
-        rows=queries.units(mechanism.id, year, today, party_id=party),
+        rows=queries.units(mechanism.id, year, local_today(), party_id=party),
         year=year,
         years=years,
         party=party,
@@ -61,20 +91,122 @@ def units() -> Any:
     )
 
 
+@bp.route("/plans/<int:plan_id>")
+@permissions.require(permissions.reads_everything)
+def plan_progress(plan_id: int) -> Any:
+    plan = db.get_or_404(AnnualPlan, plan_id)
+    today = local_today()
+    burndown = queries.burndown(plan, today)
+    # From the year's start, or earlier when the plan was adopted and issued the year before.
+    events = queries.timeline(plan.mechanism_id, min(burndown.start, date(plan.year, 1, 1)), burndown.end)
+    chart = charts.lines(
+        [
+            (_("Open tasks"), "line-primary", burndown.open),
+            (_("Not yet due (original deadlines)"), "line-muted", burndown.planned),
+        ],
+        _("Open tasks through the year"),
+        burndown.start,
+        burndown.end,
+        markers=[(e.on, e.title) for e in events if e.state != "cancelled"],
+    )
+    planned = dict(burndown.planned)
+    return render_template(
+        "supervision/plan.html",
+        plan=plan,
+        burndown=burndown,
+        table=[(day, n, planned.get(day)) for day, n in burndown.open],
+        chart=chart,
+        upcoming=queries.upcoming(plan, today),
+        events=events,
+        today=today,
+    )
+
+
+def _scope() -> evaluation.Scope:
+    return scope_or_404(current_mechanism(), request.values.get("scope") or request.values.get("year"))
+
+
+@bp.route("/print")
+@permissions.require(permissions.reads_everything)
+def print_view() -> Any:
+    """The report as a printable page (the browser prints it or saves a PDF), charts included."""
+    mechanism = current_mechanism()
+    scope = _scope()
+    report: ReportContent = generation.content(mechanism, scope, local_today())
+    return render_template(
+        "supervision/print.html",
+        report=report,
+        scope=scope,
+        total=queries.totals(report.areas),
+        chart=area_chart(report.areas),
+        components=COMPONENTS,
+        today=local_today(),
+    )
+
+
 @bp.route("/report.xlsx")
 @permissions.require(permissions.reads_everything)
 def report() -> Any:
-    from flask import send_file
-
-    from coordination.supervision.report import workbook
-
-    mechanism = current_mechanism()
-    today = local_today()
-    year = int_arg(request.args, "year", low=2000, high=2100) or today.year
-    rows = queries.overview(mechanism.id, year, today)
+    """The workbook straight away, for a year of ordinary size; large ones go through the job."""
+    content = generation.content(current_mechanism(), _scope(), local_today())
     return send_file(
-        workbook(mechanism.name_zh, year, rows),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=f"{year}年度督查通报.xlsx",
+        workbook(content), mimetype=XLSX, as_attachment=True, download_name=f"{content.title}.xlsx"
     )
+
+
+@bp.route("/reports", methods=["GET", "POST"])
+@permissions.require(permissions.reads_everything)
+def reports() -> Any:
+    mechanism = current_mechanism()
+    if request.method == "POST":
+        scope = _scope()
+        generation.request_report(mechanism, scope, current_user)
+        db.session.commit()
+        if redis_available():
+            flash(_("The report is being generated; this page shows its progress."), "success")
+        else:
+            flash(_("The job queue is not reachable: the report will be generated when it is back."), "error")
+        return redirect(url_for("supervision.reports"))
+    rows = db.session.scalars(
+        select(GeneratedReport)
+        .where(GeneratedReport.mechanism_id == mechanism.id)
+        .order_by(GeneratedReport.requested_at.desc(), GeneratedReport.id.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "supervision/reports.html",
+        rows=rows,
+        scopes=evaluation.scopes(mechanism),
+        labels_by_key={s.key: s.label for s in evaluation.scopes(mechanism)},
+        current=str(local_today().year),
+    )
+
+
+def _report(report_id: int) -> GeneratedReport:
+    row = db.get_or_404(GeneratedReport, report_id)
+    if row.mechanism_id != current_mechanism().id:
+        abort(404)
+    return row
+
+
+@bp.route("/reports/<int:report_id>/status")
+@permissions.require(permissions.reads_everything)
+def report_status(report_id: int) -> Any:
+    row = _report(report_id)
+    return jsonify(
+        state=row.state,
+        label=str(REPORT_STATE_LABELS[row.state]),
+        progress=row.progress,
+        step=row.step,
+        download=url_for("supervision.report_download", report_id=row.id) if row.state == "done" else None,
+    )
+
+
+@bp.route("/reports/<int:report_id>/download")
+@permissions.require(permissions.reads_everything)
+def report_download(report_id: int) -> Any:
+    row = _report(report_id)
+    path = generation.path_of(row) if row.state == "done" else None
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=row.filename, max_age=0)

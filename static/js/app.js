@@ -61,3 +61,26 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Report generation: poll each running report's status and show its progress.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-report-status]").forEach(function (row) {
+    var bar = row.querySelector("progress");
+    var label = row.querySelector("[data-report-label]");
+    var step = row.querySelector("[data-report-step]");
+    var link = row.querySelector("[data-report-download]");
+    function poll() {
+      fetch(row.dataset.reportStatus, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (status) {
+          if (bar) bar.value = status.progress;
+          if (label) label.textContent = status.label;
+          if (step) step.textContent = status.step;
+          if (status.download && link) { link.href = status.download; link.hidden = false; }
+          if (status.state === "queued" || status.state === "running") window.setTimeout(poll, 1500);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+    poll();
+  });
+});
