@@ -77,8 +77,13 @@ def can_view_plan(user: User, plan: Any) -> bool:
     return reads_everything(user) or (user.has_role(Role.LIAISON) and plan.state != "draft")
 
 
+def comments_on_plans(user: User) -> bool:
+    """Lead departments and member units comment on plans in consultation; nobody else."""
+    return can_manage_plans(user) or bool(liaison_body_ids(user))
+
+
 def can_comment_on_plan(user: User, plan: Any) -> bool:
-    return plan.state == "consultation" and (can_manage_plans(user) or bool(liaison_body_ids(user)))
+    return plan.state == "consultation" and comments_on_plans(user)
 
 
 def assignment_roles(user: User, assignment: Any) -> set[str]:

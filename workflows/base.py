@@ -62,6 +62,11 @@ def allowed_actions(
     return actions
 
 
+def roles_for(table: Table, action: str) -> frozenset[str]:
+    """Every role that may take the action in some state: anyone else is refused outright."""
+    return frozenset().union(*(rule.roles for (_state, name), rule in table.items() if name == action))
+
+
 def actions_of(table: Table) -> list[str]:
     return list(dict.fromkeys(action for _state, action in table))
 

@@ -30,7 +30,8 @@ from coordination.timeutil import local_today
 from coordination.urls import safe_next
 from coordination.views_util import attempt, form_version, page_arg
 from workflows import assignment as flow
-from workflows.base import allowed_actions
+from workflows import extension as extension_flow
+from workflows.base import allowed_actions, roles_for
 from workflows.traffic import traffic_light
 
 bp = Blueprint("assignments", __name__)
@@ -39,6 +40,20 @@ bp = Blueprint("assignments", __name__)
 def _visible(assignment_id: int) -> Assignment:
     assignment = db.get_or_404(Assignment, assignment_id)
     if not permissions.can_view_assignment(current_user, assignment):
+        abort(403)
+    return assignment
+
+
+# URL action -> workflow action; asking for an extension is the unit's, like reporting.
+WORKFLOW_ACTION = {"complete": "submit_completion", "extension": "report"}
+
+
+def _actionable(assignment_id: int, action: str) -> Assignment:
+    """The task, if the user holds a role that may take this action at all (403 otherwise;
+    whether the task's state allows it now is the operation's to say)."""
+    assignment = _visible(assignment_id)
+    allowed = roles_for(flow.TRANSITIONS, WORKFLOW_ACTION.get(action, action))
+    if allowed.isdisjoint(permissions.assignment_roles(current_user, assignment)):
         abort(403)
     return assignment
 
@@ -136,7 +151,7 @@ SIMPLE = {
 @bp.route("/tasks/<int:assignment_id>/<any(acknowledge, start, resume):action>", methods=["POST"])
 @permissions.require(permissions.can_read_mechanism)
 def simple_action(assignment_id: int, action: str) -> Any:
-    assignment = _visible(assignment_id)
+    assignment = _actionable(assignment_id, action)
     operation, message = SIMPLE[action]
     version = form_version(request.form.get("version"))
     attempt(lambda: operation(assignment, current_user, expected_version=version), success=str(message))
@@ -237,7 +252,7 @@ FORM_ACTIONS = {
 )
 @permissions.require(permissions.can_read_mechanism)
 def form_action(assignment_id: int, action: str) -> Any:
-    assignment = _visible(assignment_id)
+    assignment = _actionable(assignment_id, action)
     spec = FORM_ACTIONS[action]
     form = spec.form(prefix=spec.prefix)
     if form.validate_on_submit() and attempt(lambda: spec.run(assignment, form), form, str(spec.message)):
@@ -250,6 +265,10 @@ def form_action(assignment_id: int, action: str) -> Any:
 def decide(extension_id: int, decision: str) -> Any:
     request_ = db.get_or_404(ExtensionRequest, extension_id)
     assignment = _visible(request_.assignment_id)
+    if roles_for(extension_flow.TRANSITIONS, decision).isdisjoint(
+        permissions.assignment_roles(current_user, assignment)
+    ):
+        abort(403)
     form = DecisionForm()
     note = form.note.data or ""
     if decision == "withdraw":

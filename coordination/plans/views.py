@@ -189,7 +189,7 @@ def item_delete(plan_id: int, item_id: int) -> Any:
 
 
 @bp.route("/<int:plan_id>/items/<int:item_id>/comments", methods=["POST"])
-@permissions.require(permissions.can_read_mechanism)
+@permissions.require(permissions.comments_on_plans)
 def item_comment(plan_id: int, item_id: int) -> Any:
     plan = _plan_or_404(plan_id)
     item = db.get_or_404(PlanItem, item_id)
