@@ -88,7 +88,7 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only  # nosec B105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name; cheap hashing for tests
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, for tests  # nosec B105

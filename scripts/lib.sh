@@ -64,3 +64,11 @@ ensure_postgres() {
   fi
   psql -h 127.0.0.1 -U postgres -d test -c 'select 1' >/dev/null 2>&1
 }
+
+ensure_chromium() {
+  # Browser journeys use Debian's Chromium and CJK fonts (screenshots must show the Chinese UI).
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+    apt_install chromium fonts-noto-cjk || return 1
+  fi
+  [ -x /usr/bin/chromium ]
+}

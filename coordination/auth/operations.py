@@ -85,7 +85,7 @@ def update_user(
     db.session.flush()
     after = snapshot(user, *USER_FIELDS)
     if password:
-        after["password"] = "changed"  # never the password itself  # noqa: S105 - a marker, not a password
+        after["password"] = "changed"  # noqa: S105 - a marker: never the password itself  # nosec B105
     record("user.update", user, summary=user.username, before=before, after=after)
 
 

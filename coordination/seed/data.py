@@ -239,7 +239,7 @@ BODIES = {
     ],
 }
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo password, documented in the README
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo password (README)  # nosec B105
 
 # (username, name, roles, Chinese names of bodies, e-mail)
 DEMO_USERS = [
