@@ -113,10 +113,18 @@ def test_full_cycle_through_the_screens(client, login):
     plan = f.draft_plan(items=3)
     meeting = f.meeting()
     login("lead.dl")
-    client.post(f"/plans/{plan.id}/actions/start_consultation")
-    assert db.session.get(AnnualPlan, plan.id).state == "consultation"
+    # each step is offered on the page before it is taken, and confirmed in Chinese
+    assert f"/plans/{plan.id}/actions/start_consultation" in client.get(f"/plans/{plan.id}").get_data(
+        as_text=True
+    )
+    page = client.post(f"/plans/{plan.id}/actions/start_consultation", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert db.session.get(AnnualPlan, plan.id).state == "consultation" and "计划已发起征求意见" in page
+    assert f"/plans/{plan.id}/submit" in page
     client.post(f"/plans/{plan.id}/submit", data={"meeting_id": meeting.id})
     assert db.session.get(AnnualPlan, plan.id).state == "submitted"
+    assert f"/plans/{plan.id}/actions/adopt" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "年度计划" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     client.post(f"/plans/{plan.id}/actions/adopt")
     assert db.session.get(AnnualPlan, plan.id).state == "adopted"

@@ -23,7 +23,7 @@ from coordination.assignments.forms import (
 from coordination.assignments.models import Assignment, Attachment, ExtensionRequest
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ACTION_LABELS, ALL_LABELS
+from coordination.labels import ACTION_LABELS
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
@@ -91,7 +91,6 @@ def index() -> Any:
         everything=everything,
         key_tasks=key_task_choices(mechanism),
         units=unit_choices(mechanism) if everything else [],
-        labels=ALL_LABELS,
         today=today,
     )
 
@@ -126,7 +125,6 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
         supervision=queries.supervision(assignment),
         siblings=queries.siblings(assignment),
         action_labels=ACTION_LABELS,
-        labels=ALL_LABELS,
         **defaults,
     ), status
 
@@ -142,9 +140,9 @@ def _back(assignment: Assignment) -> Any:
 
 
 SIMPLE = {
-    "acknowledge": (operations.acknowledge, _("Acknowledged. The task is now yours to carry out.")),
-    "start": (operations.start, _("Work on the task has started.")),
-    "resume": (operations.resume, _("The task is back in progress.")),
+    "acknowledge": (operations.acknowledge, _l("Acknowledged. The task is now yours to carry out.")),
+    "start": (operations.start, _l("Work on the task has started.")),
+    "resume": (operations.resume, _l("The task is back in progress.")),
 }
 
 
@@ -304,7 +302,6 @@ def verification() -> Any:
         "assignments/verification.html",
         completions=completions,
         extensions=extensions,
-        labels=ALL_LABELS,
         decision_form=DecisionForm(formdata=None),
     )
 

@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordination import permissions
 from coordination.calendar import ics
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ALL_LABELS
 from coordination.meetings import operations, queries
 from coordination.meetings.forms import (
     AgendaForm,
@@ -37,7 +37,6 @@ def index() -> Any:
         "meetings/index.html",
         meetings=queries.meetings_of(mechanism),
         visits=queries.visits_of(mechanism),
-        labels=ALL_LABELS,
         can_manage=permissions.can_manage_meetings(current_user),
     )
 
@@ -127,7 +126,6 @@ def _render(meeting: Meeting, status: int = 200, **given: Any) -> Any:
         manage=manage,
         open=meeting.state in ("draft", "scheduled"),
         suggestions=queries.agenda_suggestions(meeting) if manage and meeting.state == "draft" else None,
-        labels=ALL_LABELS,
         answers=queries.answer_counts(meeting),
         **_forms(meeting, **given),
     ), status
@@ -280,9 +278,9 @@ def assign_decision(meeting_id: int, decision_id: int) -> Any:
 
 
 STATE_ACTIONS = {
-    "schedule": (operations.schedule, _("Invitations are on their way to every attendee.")),
-    "hold": (operations.hold, _("The meeting is recorded as held. Write the minutes.")),
-    "publish": (operations.publish_minutes, _("Minutes published and sent to the attendees.")),
+    "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
+    "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
+    "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
 }
 
 

@@ -4,12 +4,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ALL_LABELS
 from coordination.meetings.models import Meeting
 from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, operations, queries, revisions
@@ -43,9 +43,7 @@ def _manageable(plan_id: int) -> AnnualPlan:
 def index() -> Any:
     mechanism = current_mechanism()
     rows = [r for r in queries.plans_of(mechanism) if permissions.can_view_plan(current_user, r[0])]
-    return render_template(
-        "plans/index.html", rows=rows, labels=ALL_LABELS, manage=permissions.can_manage_plans(current_user)
-    )
+    return render_template("plans/index.html", rows=rows, manage=permissions.can_manage_plans(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -75,7 +73,14 @@ def new() -> Any:
 def show(plan_id: int) -> Any:
     plan = _plan_or_404(plan_id)
     state = plan_flow.PlanState(plan.state)
-    actions = allowed_actions(plan_flow.TRANSITIONS, state, operations.plan_roles(current_user))
+    # The guards' facts, so only steps that can succeed are offered; the meeting to submit to is
+    # chosen on the submit page, adoption needs the one the plan is on.
+    context = {
+        "item_count": len(plan.items),
+        "meeting_id": plan.meeting_id if state == plan_flow.PlanState.SUBMITTED else "chosen on submit",
+        "items_without_units": sum(1 for i in plan.items if not i.lead_units),
+    }
+    actions = allowed_actions(plan_flow.TRANSITIONS, state, operations.plan_roles(current_user), context)
     return render_template(
         "plans/show.html",
         plan=plan,
@@ -89,7 +94,6 @@ def show(plan_id: int) -> Any:
         can_comment=permissions.can_comment_on_plan(current_user, plan),
         comment_form=CommentForm(),
         cadence_form=CadenceForm(formdata=None, report_cadence=plan.report_cadence),
-        labels=ALL_LABELS,
         today=local_today(),
     )
 
@@ -208,11 +212,11 @@ def item_comment(plan_id: int, item_id: int) -> Any:
 SIMPLE_ACTIONS = {
     "start_consultation": (
         operations.start_consultation,
-        _("The plan is open for comments from member units."),
+        _l("The plan is open for comments from member units."),
     ),
-    "return_to_draft": (operations.return_to_draft, _("The plan is back in draft.")),
-    "adopt": (operations.adopt, _("The plan is recorded as adopted by the joint meeting.")),
-    "close": (operations.close, _("The plan is closed.")),
+    "return_to_draft": (operations.return_to_draft, _l("The plan is back in draft.")),
+    "adopt": (operations.adopt, _l("The plan is recorded as adopted by the joint meeting.")),
+    "close": (operations.close, _l("The plan is closed.")),
 }
 
 
@@ -263,9 +267,7 @@ def issue(plan_id: int) -> Any:
     by_unit: dict[Any, list[Any]] = {}
     for planned in preview:
         by_unit.setdefault(planned.body, []).append(planned)
-    return render_template(
-        "plans/issue.html", plan=plan, form=form, preview=preview, by_unit=by_unit, labels=ALL_LABELS
-    )
+    return render_template("plans/issue.html", plan=plan, form=form, preview=preview, by_unit=by_unit)
 
 
 @bp.route("/<int:plan_id>/revisions")

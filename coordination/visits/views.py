@@ -4,12 +4,12 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ALL_LABELS
 from coordination.meetings.forms import AttendeeForm, CancelForm
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
@@ -94,7 +94,6 @@ def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
         visit=visit,
         manage=permissions.can_manage_meetings(current_user),
         open=visit.state in ("planned", "confirmed"),
-        labels=ALL_LABELS,
         **_forms(**given),
     ), status
 
@@ -196,8 +195,8 @@ def assign_outcome(visit_id: int, outcome_id: int) -> Any:
 
 
 STATE_ACTIONS = {
-    "confirm": (operations.confirm, _("Confirmed: the itinerary is on its way to the delegation.")),
-    "complete": (operations.complete, _("The visit is recorded as completed.")),
+    "confirm": (operations.confirm, _l("Confirmed: the itinerary is on its way to the delegation.")),
+    "complete": (operations.complete, _l("The visit is recorded as completed.")),
 }
 
 
