@@ -129,10 +129,10 @@ def _register_template_helpers(app: Flask) -> None:
     def inject_layout() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        from coordination.labels import ALL_LABELS
+        from coordination.labels import ResolvedLabels
 
         return {
-            "labels": ALL_LABELS,
+            "labels": ResolvedLabels(),
             "unread": _unread(),
             "nav_items": navigation.items_for(current_user),
             "current_locale": str(get_locale()),

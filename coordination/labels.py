@@ -134,3 +134,13 @@ REPORT_STATE_LABELS = {
     "failed": _l("Failed"),
 }
 ALL_LABELS["report_state"] = REPORT_STATE_LABELS
+
+
+class ResolvedLabels(dict):
+    """The label tables in the request's language, each resolved on first use: a page of fifty
+    rows would otherwise look the same translations up hundreds of times."""
+
+    def __missing__(self, group: str) -> dict[str, str]:
+        resolved = {key: str(value) for key, value in ALL_LABELS[group].items()}
+        self[group] = resolved
+        return resolved

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from coordination import permissions
 from coordination.auth import operations
@@ -20,7 +21,15 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    # Every request asks for the user's roles and units: one query brings all three.
+    if not user_id.isdigit():
+        return None
+    query = (
+        select(User)
+        .options(joinedload(User.role_links), joinedload(User.memberships))
+        .where(User.id == int(user_id))
+    )
+    return db.session.scalars(query).unique().one_or_none()
 
 
 login_manager.login_view = "auth.login"

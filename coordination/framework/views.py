@@ -9,7 +9,6 @@ from sqlalchemy import select
 from coordination import permissions
 from coordination.extensions import db
 from coordination.framework import queries
-from coordination.labels import ALL_LABELS
 from coordination.organizations.queries import current_mechanism
 
 bp = Blueprint("framework", __name__)
@@ -35,6 +34,4 @@ def key_task(number: int) -> Any:
         select(KeyTask).where(KeyTask.mechanism_id == mechanism.id, KeyTask.number == number)
     )
     items, by_item = queries.items_of_key_task(task, current_user)
-    return render_template(
-        "framework/key_task.html", task=task, items=items, by_item=by_item, labels=ALL_LABELS
-    )
+    return render_template("framework/key_task.html", task=task, items=items, by_item=by_item)

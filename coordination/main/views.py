@@ -12,7 +12,6 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.assignments.queries import overdue_clause
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
-from coordination.labels import ALL_LABELS
 from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
 from coordination.timeutil import local_today
@@ -42,7 +41,6 @@ def index() -> Any:
         tier_counts=tier_counts,
         counts=counts,
         work=_my_work(mechanism.id),
-        labels=ALL_LABELS,
     )
 
 

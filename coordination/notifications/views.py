@@ -17,7 +17,6 @@ from coordination.auth.models import User
 from coordination.calendar import feed
 from coordination.extensions import db, limiter
 from coordination.jobs import redis_available
-from coordination.labels import ALL_LABELS
 from coordination.meetings import operations as meeting_ops
 from coordination.notifications import mail, rsvp
 from coordination.notifications.models import OutgoingMail
@@ -51,7 +50,6 @@ def answer(token: str, answer: str) -> Any:
         answer=answer,
         done=False,
         starts=to_local(event.starts_at) if hasattr(event, "starts_at") else None,
-        labels=ALL_LABELS,
     )
 
 
