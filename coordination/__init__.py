@@ -129,6 +129,9 @@ def _register_template_helpers(app: Flask) -> None:
     def inject_layout() -> dict[str, Any]:
         from flask_babel import get_locale
 
+        if g.get("database_unavailable"):  # the 503 page: nothing that needs the database
+            return {"labels": {}, "unread": 0, "nav_items": [], "current_locale": str(get_locale())}
+
         from coordination.labels import ResolvedLabels
 
         return {

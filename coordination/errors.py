@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
-from coordination.extensions import db
+from coordination.extensions import db, login_manager
 
 
 def register(app: Flask) -> None:
@@ -54,6 +55,27 @@ def register(app: Flask) -> None:
             title=_("Too many attempts"),
             message=_("Too many attempts in a short time. Please wait a few minutes and try again."),
         ), 429
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> Any:
+        # PostgreSQL restarting or unreachable: say so, in a page that needs no database.
+        app.logger.error("database unavailable: %s", getattr(error, "orig", error))
+        try:
+            db.session.rollback()
+        except OperationalError:
+            db.session.remove()
+        g.database_unavailable = True
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title=_("The database is not reachable"),
+            message=_(
+                "The system cannot reach its database at the moment. What you just sent was not "
+                "saved; please try again in a minute."
+            ),
+        ), 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def server_error(error: Any) -> Any:
