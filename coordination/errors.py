@@ -67,15 +67,19 @@ def register(app: Flask) -> None:
         g.database_unavailable = True
         if "_login_user" not in g:
             g._login_user = login_manager.anonymous_user()
-        return render_template(
-            "errors/error.html",
-            code=503,
-            title=_("The database is not reachable"),
-            message=_(
-                "The system cannot reach its database at the moment. What you just sent was not "
-                "saved; please try again in a minute."
+        return (
+            render_template(
+                "errors/error.html",
+                code=503,
+                title=_("The database is not reachable"),
+                message=_(
+                    "The system cannot reach its database at the moment. What you just sent was not "
+                    "saved; please try again in a minute."
+                ),
             ),
-        ), 503, {"Retry-After": "30"}
+            503,
+            {"Retry-After": "30"},
+        )
 
     @app.errorhandler(500)
     def server_error(error: Any) -> Any:
