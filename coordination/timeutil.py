@@ -35,3 +35,8 @@ def frozen_at(local: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen_utc.reset(token)
+
+
+def as_date(value: date | str) -> date:
+    """A date read back from SQL: SQLite's date() gives text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -9,6 +9,7 @@ from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment, Attachment, ExtensionRequest, ProgressReport
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
+from coordination.timeutil import frozen_at
 from tests import factories as f
 from tests.conftest import messages_in
 
@@ -366,3 +367,28 @@ def test_verification_queue(client, login, issued):
     assert f"/tasks/{a.id}" in page
     login("liaison.dl.port")
     assert client.get("/verification").status_code == 403
+
+
+def test_verification_queue_pages_oldest_first(client, login, issued, web_app):
+    """A long queue comes a page at a time, oldest submission first, the total always shown."""
+    from datetime import datetime
+
+    liaison = f.user("liaison.dl.port")
+    first = _acknowledged()
+    second = db.session.scalars(select(Assignment).where(Assignment.id != first.id)).first()
+    second.body_id = first.body_id  # both the port's, so its liaison may submit them
+    db.session.commit()
+    tasks.acknowledge(second, liaison)
+    for task, day in ((second, 1), (first, 2)):
+        tasks.report_progress(task, liaison, text="x", percent=90)
+        with frozen_at(datetime(2026, 11, day, 10)):
+            tasks.submit_completion(task, liaison, results="完成")
+    db.session.commit()
+    web_app.config["PAGE_SIZE"] = 1
+    login("lead.sh")
+    page = client.get("/verification").get_data(as_text=True)
+    assert f"/tasks/{second.id}" in page and f"/tasks/{first.id}" not in page
+    assert "（2）" in page or "(2)" in page
+    assert "/verification?page=2" in page.replace("&amp;", "&").replace("xpage=1&", "")
+    page = client.get("/verification?page=2").get_data(as_text=True)
+    assert f"/tasks/{first.id}" in page and f"/tasks/{second.id}" not in page

@@ -96,15 +96,19 @@ def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Se
     return query
 
 
-def page_of(query: Select, sort: str, page: int, size: int) -> tuple[list[Assignment], int]:
+def paged(query: Select, page: int, size: int) -> tuple[list[Any], int]:
+    """One page of an ordered query and the total it pages through."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.scalars(
-        query.options(joinedload(Assignment.key_task), joinedload(Assignment.body))
-        .order_by(*SORTS[sort])
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
+    rows = db.session.scalars(query.offset((page - 1) * size).limit(size)).all()
     return list(rows), total
+
+
+def page_of(query: Select, sort: str, page: int, size: int) -> tuple[list[Assignment], int]:
+    return paged(
+        query.options(joinedload(Assignment.key_task), joinedload(Assignment.body)).order_by(*SORTS[sort]),
+        page,
+        size,
+    )
 
 
 def pending_extension_ids(assignment_ids: list[int]) -> set[int]:
@@ -119,14 +123,18 @@ def pending_extension_ids(assignment_ids: list[int]) -> set[int]:
     )
 
 
-def verification_queue(mechanism_id: int) -> tuple[list[Assignment], list[ExtensionRequest]]:
-    completions = db.session.scalars(
+def completions_waiting(mechanism_id: int) -> Select:
+    """Submitted completions, oldest first: the verification queue is worked in order."""
+    return (
         select(Assignment)
         .where(Assignment.mechanism_id == mechanism_id, Assignment.state == "submitted")
         .options(joinedload(Assignment.body), joinedload(Assignment.key_task))
-        .order_by(Assignment.submitted_at)
-    ).all()
-    extensions = db.session.scalars(
+        .order_by(Assignment.submitted_at, Assignment.id)
+    )
+
+
+def extensions_waiting(mechanism_id: int) -> Select:
+    return (
         select(ExtensionRequest)
         .join(Assignment)
         .where(Assignment.mechanism_id == mechanism_id, ExtensionRequest.state == "pending")
@@ -134,9 +142,8 @@ def verification_queue(mechanism_id: int) -> tuple[list[Assignment], list[Extens
             joinedload(ExtensionRequest.assignment).joinedload(Assignment.body),
             joinedload(ExtensionRequest.requested_by),
         )
-        .order_by(ExtensionRequest.created_at)
-    ).all()
-    return list(completions), list(extensions)
+        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)
+    )
 
 
 def history(assignment: Assignment) -> list[AuditEvent]:

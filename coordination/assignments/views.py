@@ -28,7 +28,7 @@ from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
-from coordination.views_util import attempt, form_version, page_arg
+from coordination.views_util import attempt, form_version, int_arg, page_arg
 from workflows import assignment as flow
 from workflows import extension as extension_flow
 from workflows.base import allowed_actions, roles_for
@@ -297,11 +297,23 @@ def decide(extension_id: int, decision: str) -> Any:
 @bp.route("/verification")
 @permissions.require(permissions.can_verify)
 def verification() -> Any:
-    completions, extensions = queries.verification_queue(current_mechanism().id)
+    mechanism_id = current_mechanism().id
+    size = current_app.config["PAGE_SIZE"]
+    page, extension_page = page_arg(request.args), int_arg(request.args, "xpage", high=100_000) or 1
+    completions, completion_total = queries.paged(queries.completions_waiting(mechanism_id), page, size)
+    extensions, extension_total = queries.paged(
+        queries.extensions_waiting(mechanism_id), extension_page, size
+    )
     return render_template(
         "assignments/verification.html",
         completions=completions,
+        completion_total=completion_total,
         extensions=extensions,
+        extension_total=extension_total,
+        page=page,
+        pages=max((completion_total + size - 1) // size, 1),
+        extension_page=extension_page,
+        extension_pages=max((extension_total + size - 1) // size, 1),
         decision_form=DecisionForm(formdata=None),
     )
 

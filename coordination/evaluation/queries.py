@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, and_, case, func, literal, select
 
 from coordination.assignments.models import Assignment, ExtensionRequest, ProgressReport
 from coordination.auth.models import User
@@ -20,6 +20,7 @@ from coordination.evaluation.models import EvaluationAdjustment
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism
 from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.timeutil import as_date
 from workflows import evaluation
 from workflows.reminders import period_ends
 
@@ -117,27 +118,32 @@ def records(mechanism_id: int, scope: Scope, today: date) -> dict[int, evaluatio
         .group_by(ProgressReport.assignment_id)
         .subquery()
     )
+    # Reports fell due at each period end while the task was open, up to its deadline: the
+    # count depends only on (cadence, issue date, end date), so tasks are grouped by those and
+    # by their number of reports, and each group is worked out once.
+    closed_day = func.date(Assignment.closed_at)
+    end = case(
+        (and_(Assignment.closed_at.is_not(None), closed_day < Assignment.current_deadline), closed_day),
+        (and_(Assignment.closed_at.is_(None), Assignment.current_deadline > today), literal(today, Date)),
+        else_=Assignment.current_deadline,
+    )
     filed: Counter[int] = Counter()
     expected: Counter[int] = Counter()
-    for body_id, issued_on, cadence, deadline, closed_at, count in db.session.execute(
+    reports = func.coalesce(report_counts.c.n, 0)
+    for body_id, issued_on, cadence, last_day, count, tasks in db.session.execute(
         select(
-            Assignment.body_id,
-            AnnualPlan.issued_on,
-            AnnualPlan.report_cadence,
-            Assignment.current_deadline,
-            Assignment.closed_at,
-            func.coalesce(report_counts.c.n, 0),
+            Assignment.body_id, AnnualPlan.issued_on, AnnualPlan.report_cadence, end, reports, func.count()
         )
         .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
         .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
         .outerjoin(report_counts, report_counts.c.assignment_id == Assignment.id)
         .where(where, AnnualPlan.issued_on.is_not(None))
+        .group_by(Assignment.body_id, AnnualPlan.issued_on, AnnualPlan.report_cadence, end, reports)
     ):
-        # Reports fell due at each period end while the task was open, up to its deadline.
-        end = min(closed_at.date() if closed_at else today, deadline)
-        owed = len(period_ends(cadence, issued_on, end)) if end >= issued_on else 0
-        expected[body_id] += owed
-        filed[body_id] += min(count, owed)
+        last_day = as_date(last_day)
+        owed = len(period_ends(cadence, issued_on, last_day)) if last_day >= issued_on else 0
+        expected[body_id] += owed * tasks
+        filed[body_id] += min(count, owed) * tasks
     return {
         body_id: evaluation.UnitRecord(
             tasks=tasks,

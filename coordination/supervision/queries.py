@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select
 
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Body
 from coordination.plans.models import AnnualPlan, PlanItem
-from workflows.assignment import days_late
+from coordination.timeutil import as_date
 from workflows.workdays import add_workdays
 
 OPEN = ("assigned", "acknowledged", "in_progress", "returned")
@@ -153,6 +154,14 @@ def years(mechanism_id: int) -> list[int]:
     )
 
 
+def days_between(later: Any, earlier: Any) -> Any:
+    """Whole days from one date to a later one, in SQL (PostgreSQL subtracts dates; SQLite keeps
+    them as text, so through julianday)."""
+    if db.engine.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
+
+
 @dataclass
 class UnitRow:
     body: Body
@@ -201,17 +210,11 @@ def units(
             func.sum(case((closed_on_time, 1), else_=0)),
             func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
             func.sum(case((closed_late, 1), else_=0)),
+            func.sum(case((closed_late, days_between(closed_date, Assignment.original_deadline)), else_=0)),
         )
         .where(Assignment.id.in_(in_year))
         .group_by(Assignment.body_id)
     ).all()
-    late_days: dict[int, int] = {}
-    for body_id, closed_at, deadline in db.session.execute(
-        select(Assignment.body_id, Assignment.closed_at, Assignment.original_deadline).where(
-            Assignment.id.in_(in_year), closed_late
-        )
-    ):
-        late_days[body_id] = late_days.get(body_id, 0) + days_late(deadline, closed_at.date())
     extensions = {
         body_id: (asked, granted)
         for body_id, asked, granted in db.session.execute(
@@ -227,7 +230,7 @@ def units(
     }
     bodies = {b.id: b for b in db.session.scalars(select(Body).where(Body.id.in_([r[0] for r in rows])))}
     result = []
-    for body_id, total, closed, on_time, overdue, closed_late_count in rows:
+    for body_id, total, closed, on_time, overdue, closed_late_count, late_days in rows:
         body = bodies[body_id]
         if party_id and body.party_id != party_id:
             continue
@@ -239,7 +242,7 @@ def units(
                 int(closed or 0),
                 int(on_time or 0),
                 int(overdue or 0),
-                late_days.get(body_id, 0),
+                int(late_days or 0),
                 int(closed_late_count or 0),
                 int(asked or 0),
                 int(granted or 0),
@@ -326,7 +329,7 @@ def burndown(plan: AnnualPlan, today: date) -> Burndown:
     def by_day(column) -> dict[date, int]:  # noqa: ANN001
         day = func.date(column)
         return {
-            _as_date(d): n
+            as_date(d): n
             for d, n in db.session.execute(
                 select(day, func.count(Assignment.id)).where(in_plan, column.is_not(None)).group_by(day)
             )
@@ -348,11 +351,6 @@ def burndown(plan: AnnualPlan, today: date) -> Burndown:
         [(w, upto(created, w) - upto(closed, w)) for w in weeks if w <= today],
         [(w, total - upto(due, w - timedelta(days=1))) for w in weeks],
     )
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite's date() gives text, PostgreSQL's a date
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def upcoming(plan: AnnualPlan, today: date, days: int = 30, limit: int = 20) -> list[Assignment]:
