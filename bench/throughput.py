@@ -1,0 +1,150 @@
+"""Pages under concurrent load: gunicorn on the dashboard benchmark's database (100,000 tasks,
+1,000,000 progress reports), N keep-alive connections each signed in as a real user.
+
+    python bench/throughput.py [--connections 8] [--seconds 15] [--workers 4]
+
+Run bench/dashboard.py first (it builds the database). Prints, per page, requests per second,
+p50 and p99 latency and any non-200 answers. Target: the overdue list of one unit serves at
+least 300 requests/s at 8 connections on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import free_port  # noqa: E402
+from dashboard import BENCH_URL  # noqa: E402
+
+PAGES = [
+    # label, user, path
+    ("overdue list of one unit", "liaison.dl.port", "/tasks?overdue=1"),
+    ("我的任务 (my tasks)", "liaison.dl.port", "/tasks"),
+    ("overview dashboard", "leader.sh", "/supervision/"),
+]
+PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo password
+
+
+def sign_in(port: int, username: str) -> str:
+    """A session cookie through the real login form (CSRF token included)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    body = urlencode({"csrf_token": token, "username": username, "password": PASSWORD})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    conn.request("POST", "/login", body, headers)
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"sign-in as {username} failed: {response.status}")
+    return response.getheader("Set-Cookie").split(";")[0]
+
+
+def hammer(port: int, path: str, cookie: str, connections: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, codes = [], {}
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            codes[response.status] = codes.get(response.status, 0) + 1
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        with lock:
+            latencies.extend(mine)
+            for code, n in codes.items():
+                statuses[code] = statuses.get(code, 0) + n
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "statuses": statuses,
+    }
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": BENCH_URL, "RATELIMIT_STORAGE_URI": "memory://"}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            *("--keep-alive", "30", "--log-level", "warning", "wsgi:app"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def main() -> list[tuple[str, dict]]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    server, port = start_server(args.workers)
+    results = []
+    try:
+        for label, user, path in PAGES:
+            cookie = sign_in(port, user)
+            hammer(port, path, cookie, args.connections, 2)  # warm every worker
+            figures = hammer(port, path, cookie, args.connections, args.seconds)
+            results.append((label, figures))
+            others = {k: v for k, v in figures["statuses"].items() if k != 200}
+            print(
+                f"{label}: {figures['rate']:.0f} requests/s at {args.connections} connections, "
+                f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms"
+                + (f", NON-200: {others}" if others else "")
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return results
+
+
+if __name__ == "__main__":
+    main()
