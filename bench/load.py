@@ -37,6 +37,7 @@ LIAISONS = [
 ]
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CONFLICT = "其他人修改了此记录"
+MESSAGE = re.compile(r'class="flash flash-\w+">([^<]*)|<li>([^<]*)</li>')
 TASK_LINK = re.compile(r'href="/tasks/(\d+)"')
 VERSION = re.compile(r'action="/tasks/\d+/report".*?name="version"[^>]*value="(\d+)"', re.S)
 

@@ -3,6 +3,7 @@ from sqlalchemy import select
 from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
+from tests.conftest import DEMO_PASSWORD
 
 
 def _events(action):
@@ -120,3 +121,25 @@ def test_production_hashing_is_scrypt(app):
     user = db.session.scalar(select(User).where(User.username == "admin"))
     user.set_password("another-pass-123")
     assert user.password_hash.startswith("scrypt:")
+
+
+def test_passwords_never_reach_the_logs(client, login, caplog):
+    """Sign-in failures, a password change and a new account: the log and the audit trail name
+    the user, never the password."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    wrong, changed, created = "Wrong-Secret-91", "Brand-New-Secret-72", "User-Secret-63x"
+    client.post("/login", data={"username": "lead.sh", "password": wrong})
+    login("lead.sh")
+    client.post("/account/password", data={"current": DEMO_PASSWORD, "new": changed, "confirm": changed})
+    login("lead.sh", changed)  # the change went through
+    login("admin")
+    client.post(
+        "/admin/users/new",
+        data={"username": "new.user", "name": "新用户", "email": "n@example.cn", "password": created},
+    )
+    assert db.session.scalar(select(User).where(User.username == "new.user")) is not None
+    audit = " ".join(f"{e.summary} {e.before} {e.after}" for e in db.session.scalars(select(AuditEvent)))
+    for secret in (wrong, changed, created, DEMO_PASSWORD):
+        assert secret not in caplog.text and secret not in audit

@@ -2,6 +2,7 @@
 state-changing request by a role that may not make it is refused and changes nothing. A route
 added without a line here fails the completeness test."""
 
+import re
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -19,6 +20,7 @@ from coordination.reminders.models import Reminder
 from coordination.supervision import generation
 from coordination.visits import operations as visits
 from tests import factories as f
+from tests.conftest import DEMO_PASSWORD
 
 ROLES = ["anonymous", "admin", "leader.sh", "lead.dl", "secretary.sh", "liaison.dl.port", "liaison.sh.sci"]
 # Shorthands: one expected status per role, in ROLES order.
@@ -307,3 +309,36 @@ def test_refused_changes_change_nothing(client, login, world):
     assert wrong == [], "\n".join(map(str, wrong))
     assert changes() == before
     assert db.session.get(Assignment, world["port_task"]).state == "in_progress"
+
+
+def test_every_state_change_needs_the_csrf_token(world, app):
+    """With CSRF on, as in production: every state-changing request without the form's token is
+    refused with the Chinese 'form expired' page, for a user allowed to make it."""
+    from tests.conftest import SHARED_KEYS, make_app
+
+    web = make_app(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=True,
+        **{k: app.config[k] for k in SHARED_KEYS},
+    )
+    client = web.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))[
+        1
+    ]
+    signed_in = client.post(
+        "/login", data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status_code == 302
+    before = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(~AuditEvent.action.in_(SIGN_IN_OUT))
+    )
+    wrong = []
+    for path in [*POST, "/logout", "/account/password", "/notifications/read"]:
+        response = client.post(path.format(**world), data={})
+        if response.status_code != 400 or "表单已过期" not in response.get_data(as_text=True):
+            wrong.append((path, response.status_code))
+    assert wrong == [], wrong
+    after = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(~AuditEvent.action.in_(SIGN_IN_OUT))
+    )
+    assert after == before
