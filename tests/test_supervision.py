@@ -50,6 +50,26 @@ def test_all_overdue_then_cancelled_excluded(plan):
     assert total.assignments == 6 and total.overdue == 6 and figures[7].assignments == 2
 
 
+def test_all_closed_on_time(plan):
+    """Every task closed on its deadline day with quality 5: all green figures, and the same
+    counts as a direct query."""
+    from datetime import datetime
+
+    lead = f.user("lead.dl")
+    for task in db.session.query(Assignment).all():
+        task.state, task.percent_complete, task.quality = "closed", 100, 5
+        day = task.original_deadline
+        task.closed_at, task.closed_by_id = datetime(day.year, day.month, day.day, 9), lead.id
+    db.session.commit()
+    figures, total = _figures()
+    closed = _direct("SELECT count(*) FROM assignments WHERE state = 'closed'")
+    assert total.closed == total.closed_on_time == total.assignments == closed == 7
+    assert (total.closed_percent, total.on_time_percent, total.overdue, total.at_risk) == (100.0, 100.0, 0, 0)
+    assert figures[7].light == "green" and figures[1].light == "none"
+    units = queries.units(f.mechanism().id, local_today().year + 1, local_today())
+    assert sum(u.closed_on_time for u in units) == 7 and all(u.in_work == u.submitted == 0 for u in units)
+
+
 def test_on_time_counts_against_the_original_deadline(plan):
     liaison, lead = f.user("liaison.dl.port"), f.user("lead.dl")
     port = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
@@ -133,6 +153,11 @@ def test_unit_figures(client, login, plan):
     r = rows["大连港口与口岸局"]
     assert (r.assignments, r.closed, r.closed_on_time, r.average_late_days) == (1, 1, 0, 6.0)
     assert (r.extensions_asked, r.extensions_granted) == (1, 1)
+    in_work = _direct(
+        "SELECT count(*) FROM assignments"
+        " WHERE state IN ('assigned', 'acknowledged', 'in_progress', 'returned')"
+    )
+    assert sum(row.in_work for row in rows.values()) == in_work and r.in_work == 0
     login("leader.sh")
     page = client.get(f"/supervision/units?year={local_today().year + 1}").get_data(as_text=True)
     assert "大连港口与口岸局" in page and "6.0" in page

@@ -173,6 +173,8 @@ class UnitRow:
     closed_late: int
     extensions_asked: int
     extensions_granted: int
+    in_work: int = 0  # assigned, acknowledged, in progress or returned
+    submitted: int = 0  # waiting for verification
 
     @property
     def on_time_percent(self) -> float:
@@ -211,6 +213,8 @@ def units(
             func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
             func.sum(case((closed_late, 1), else_=0)),
             func.sum(case((closed_late, days_between(closed_date, Assignment.original_deadline)), else_=0)),
+            func.sum(case((is_open, 1), else_=0)),
+            func.sum(case((Assignment.state == "submitted", 1), else_=0)),
         )
         .where(Assignment.id.in_(in_year))
         .group_by(Assignment.body_id)
@@ -230,7 +234,7 @@ def units(
     }
     bodies = {b.id: b for b in db.session.scalars(select(Body).where(Body.id.in_([r[0] for r in rows])))}
     result = []
-    for body_id, total, closed, on_time, overdue, closed_late_count, late_days in rows:
+    for body_id, total, closed, on_time, overdue, closed_late_count, late_days, in_work, submitted in rows:
         body = bodies[body_id]
         if party_id and body.party_id != party_id:
             continue
@@ -246,6 +250,8 @@ def units(
                 int(closed_late_count or 0),
                 int(asked or 0),
                 int(granted or 0),
+                int(in_work or 0),
+                int(submitted or 0),
             )
         )
     return sorted(result, key=lambda r: (r.body.party_id, -r.overdue, r.body.sort_order))
