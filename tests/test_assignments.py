@@ -194,8 +194,9 @@ def test_extension_rules(client, login, issued):
     page = client.post(
         f"/tasks/{a.id}/extension",
         data={"version": _fresh(a).version, "requested_date": later.isoformat(), "reason": "again"},
+        follow_redirects=True,
     ).get_data(as_text=True)
-    assert "已有一项延期申请" in page
+    assert "已有一项延期申请" in page and db.session.query(ExtensionRequest).count() == 1
     extension = db.session.scalar(select(ExtensionRequest))
     client.post(f"/extensions/{extension.id}/approve", data={"version": extension.version})
     assert db.session.get(ExtensionRequest, extension.id).state == "pending"  # a liaison cannot decide

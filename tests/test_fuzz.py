@@ -97,7 +97,7 @@ FORMS = [
 @pytest.mark.parametrize(("who", "form_page", "target"), FORMS)
 # No shrinking: a failure prints the drawn values as they came, and CI time stays bounded.
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],

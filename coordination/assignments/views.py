@@ -44,15 +44,18 @@ def _visible(assignment_id: int) -> Assignment:
     return assignment
 
 
-# URL action -> workflow action; asking for an extension is the unit's, like reporting.
-WORKFLOW_ACTION = {"complete": "submit_completion", "extension": "report"}
+# URL action -> the workflow's name for it ("extension" is not a transition: see _offered).
+WORKFLOW_ACTION = {"complete": "submit_completion"}
 
 
 def _actionable(assignment_id: int, action: str) -> Assignment:
     """The task, if the user holds a role that may take this action at all (403 otherwise;
     whether the task's state allows it now is the operation's to say)."""
     assignment = _visible(assignment_id)
-    allowed = roles_for(flow.TRANSITIONS, WORKFLOW_ACTION.get(action, action))
+    # Asking for an extension belongs to whoever reports on the task.
+    allowed = roles_for(
+        flow.TRANSITIONS, "report" if action == "extension" else WORKFLOW_ACTION.get(action, action)
+    )
     if allowed.isdisjoint(permissions.assignment_roles(current_user, assignment)):
         abort(403)
     return assignment
@@ -95,6 +98,20 @@ def index() -> Any:
     )
 
 
+def _offered(assignment: Assignment) -> set[str]:
+    """The workflow actions the page offers this user now ("extension" included when it may be
+    asked for); the guards' text fields are the forms' business, so they count as filled."""
+    roles = permissions.assignment_roles(current_user, assignment)
+    state = flow.AssignmentState(assignment.state)
+    offered = set(
+        allowed_actions(flow.TRANSITIONS, state, roles, {"results": "x", "reason": "x", "quality": None})
+    )
+    if "unit_liaison" in roles and flow.can_request_extension(state):
+        if not any(e.state == "pending" for e in assignment.extensions):
+            offered.add("extension")
+    return offered
+
+
 def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
     version = assignment.version
     defaults = {
@@ -111,13 +128,12 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
     roles = permissions.assignment_roles(current_user, assignment)
     state = flow.AssignmentState(assignment.state)
     pending = [e for e in assignment.extensions if e.state == "pending"]
+    offered = _offered(assignment)
     return render_template(
         "assignments/show.html",
         a=assignment,
-        actions=set(
-            allowed_actions(flow.TRANSITIONS, state, roles, {"results": "x", "reason": "x", "quality": None})
-        ),
-        can_extend="unit_liaison" in roles and flow.can_request_extension(state) and not pending,
+        actions=offered,
+        can_extend="extension" in offered,
         can_decide=bool(roles & {"lead_department", "admin"}),
         light=light_of(assignment, bool(pending)),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
@@ -251,6 +267,16 @@ FORM_ACTIONS = {
 @permissions.require(permissions.can_read_mechanism)
 def form_action(assignment_id: int, action: str) -> Any:
     assignment = _actionable(assignment_id, action)
+    if WORKFLOW_ACTION.get(action, action) not in _offered(assignment):
+        # A page opened before the task moved on (another tab, a colleague): its form is gone.
+        waiting = action == "extension" and any(e.state == "pending" for e in assignment.extensions)
+        flash(
+            _("An extension request is already waiting for a decision.")
+            if waiting
+            else _("This action is not possible in the current state."),
+            "error",
+        )
+        return _back(assignment)
     spec = FORM_ACTIONS[action]
     form = spec.form(prefix=spec.prefix)
     if form.validate_on_submit() and attempt(lambda: spec.run(assignment, form), form, str(spec.message)):
