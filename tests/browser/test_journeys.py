@@ -299,6 +299,13 @@ def test_secretary_schedules_the_meeting_a_guest_accepts_the_plan_is_adopted_and
 # --- 3 ---------------------------------------------------------------------------------------
 
 
+def open_task(page: Page, username: str, menu: str, title: str = "推进两地港航物流合作") -> None:
+    """Sign in as someone and open the task from their menu (我的任务 or 审核销号)."""
+    sign_in(page, username)
+    nav(page, menu)
+    page.get_by_role("link", name=title).click()
+
+
 def open_action(page: Page, summary: str) -> None:
     page.locator("summary", has_text=summary).click()
 
@@ -312,9 +319,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     pdf = tmp_path / "进展材料.pdf"
     pdf.write_bytes(PDF)
 
-    sign_in(page, "liaison.dl.port")
-    nav(page, "任务")
-    page.get_by_role("link", name="推进两地港航物流合作").click()
+    open_task(page, "liaison.dl.port", "任务")
     badge = page.locator(".page-header .actions .badge").first  # the state; "overdue" would follow
     expect(badge).to_have_text("待签收")
     page.get_by_role("button", name="签收").click()
@@ -350,9 +355,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     row.get_by_role("button", name="同意").click()
     expect(flash(page)).to_contain_text("已同意延期，完成时限已调整。")
 
-    sign_in(page, "liaison.dl.port")
-    nav(page, "任务")
-    page.get_by_role("link", name="推进两地港航物流合作").click()
+    open_task(page, "liaison.dl.port", "任务")
     expect(page.locator("dl.facts")).to_contain_text(f"{requested}")
     expect(page.locator("dl.facts")).to_contain_text(f"原定 {original}")
     open_action(page, "报送办结")
@@ -363,9 +366,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     expect(badge).to_have_text("已报办结")
 
     # The lead department returns it once, with a reason.
-    sign_in(page, "lead.dl")
-    nav(page, "审核销号")
-    page.get_by_role("link", name="推进两地港航物流合作").click()
+    open_task(page, "lead.dl", "审核销号")
     open_action(page, "退回")
     back = form(page, "/return")
     back.get_by_label("理由").fill("请补充航线运营数据。")
@@ -373,9 +374,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     expect(flash(page)).to_contain_text("已退回责任单位并附理由。")
     expect(badge).to_have_text("已退回")
 
-    sign_in(page, "liaison.dl.port")
-    nav(page, "任务")
-    page.get_by_role("link", name="推进两地港航物流合作").click()
+    open_task(page, "liaison.dl.port", "任务")
     expect(page.locator("dl.facts")).to_contain_text("请补充航线运营数据。")
     page.get_by_role("button", name="继续办理").click()
     expect(flash(page)).to_contain_text("任务已恢复办理。")
@@ -387,9 +386,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     expect(badge).to_have_text("已报办结")
 
     # The lead department verifies and closes it with a quality score.
-    sign_in(page, "lead.dl")
-    nav(page, "审核销号")
-    page.get_by_role("link", name="推进两地港航物流合作").click()
+    open_task(page, "lead.dl", "审核销号")
     close = form(page, "/close")
     close.get_by_label("质量评分").select_option("4")
     close.get_by_label("审核意见").fill("材料齐全。")
