@@ -67,7 +67,8 @@ ensure_postgres() {
 
 ensure_chromium() {
   # Browser journeys use Debian's Chromium and CJK fonts (screenshots must show the Chinese UI).
-  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+  # (no grep -q: under pipefail its early exit would fail fc-list with SIGPIPE)
+  if [ ! -x /usr/bin/chromium ] || [ -z "$(fc-list 2>/dev/null | grep -i 'noto sans cjk')" ]; then
     apt_install chromium fonts-noto-cjk || return 1
   fi
   [ -x /usr/bin/chromium ]
