@@ -52,5 +52,10 @@ def int_arg(args: Any, name: str, *, low: int = 1, high: int = MAX_ID) -> int | 
     return value if value is not None and low <= value <= high else None
 
 
+def page_count(total: int, size: int) -> int:
+    """Pages needed for total rows, at least one (an empty list still has its page)."""
+    return max((total + size - 1) // size, 1)
+
+
 def page_arg(args: Any) -> int:
     return int_arg(args, "page", high=100_000) or 1

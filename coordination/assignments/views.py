@@ -28,7 +28,7 @@ from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
-from coordination.views_util import attempt, form_version, int_arg, page_arg
+from coordination.views_util import attempt, form_version, int_arg, page_arg, page_count
 from workflows import assignment as flow
 from workflows import extension as extension_flow
 from workflows.base import allowed_actions, roles_for
@@ -89,13 +89,17 @@ def index() -> Any:
         lights={a.id: light_of(a, a.id in pending) for a in rows},
         total=total,
         page=page,
-        pages=max((total + size - 1) // size, 1),
+        pages=page_count(total, size),
         filters=filters,
         everything=everything,
         key_tasks=key_task_choices(mechanism),
         units=unit_choices(mechanism) if everything else [],
         today=today,
     )
+
+
+def _extension_waiting(assignment: Assignment) -> bool:
+    return any(e.state == "pending" for e in assignment.extensions)
 
 
 def _offered(assignment: Assignment) -> set[str]:
@@ -106,9 +110,8 @@ def _offered(assignment: Assignment) -> set[str]:
     offered = set(
         allowed_actions(flow.TRANSITIONS, state, roles, {"results": "x", "reason": "x", "quality": None})
     )
-    if "unit_liaison" in roles and flow.can_request_extension(state):
-        if not any(e.state == "pending" for e in assignment.extensions):
-            offered.add("extension")
+    if "unit_liaison" in roles and flow.can_request_extension(state) and not _extension_waiting(assignment):
+        offered.add("extension")
     return offered
 
 
@@ -127,7 +130,6 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
     defaults.update(forms)
     roles = permissions.assignment_roles(current_user, assignment)
     state = flow.AssignmentState(assignment.state)
-    pending = [e for e in assignment.extensions if e.state == "pending"]
     offered = _offered(assignment)
     return render_template(
         "assignments/show.html",
@@ -135,7 +137,7 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
         actions=offered,
         can_extend="extension" in offered,
         can_decide=bool(roles & {"lead_department", "admin"}),
-        light=light_of(assignment, bool(pending)),
+        light=light_of(assignment, _extension_waiting(assignment)),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
         history=queries.history(assignment),
         supervision=queries.supervision(assignment),
@@ -269,7 +271,7 @@ def form_action(assignment_id: int, action: str) -> Any:
     assignment = _actionable(assignment_id, action)
     if WORKFLOW_ACTION.get(action, action) not in _offered(assignment):
         # A page opened before the task moved on (another tab, a colleague): its form is gone.
-        waiting = action == "extension" and any(e.state == "pending" for e in assignment.extensions)
+        waiting = action == "extension" and _extension_waiting(assignment)
         flash(
             _("An extension request is already waiting for a decision.")
             if waiting
@@ -337,9 +339,9 @@ def verification() -> Any:
         extensions=extensions,
         extension_total=extension_total,
         page=page,
-        pages=max((completion_total + size - 1) // size, 1),
+        pages=page_count(completion_total, size),
         extension_page=extension_page,
-        extension_pages=max((extension_total + size - 1) // size, 1),
+        extension_pages=page_count(extension_total, size),
         decision_form=DecisionForm(formdata=None),
     )
 

@@ -11,7 +11,7 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.timeutil import LOCAL_TZ
-from coordination.views_util import int_arg, page_arg
+from coordination.views_util import int_arg, page_arg, page_count
 
 bp = Blueprint("audit", __name__)
 
@@ -62,7 +62,7 @@ def index() -> Any:
         filters=filters,
         filter_args={k: v for k, v in filters.items() if v},
         page=page,
-        pages=max((total + size - 1) // size, 1),
+        pages=page_count(total, size),
         total=total,
         actions=actions,
     )
