@@ -272,6 +272,26 @@ def test_a_report_asked_for_without_redis_is_made_after_the_sweep(client, login,
     assert report.state == "done" and report.filename.startswith("终期评估")
 
 
+def test_the_sweep_releases_only_reports_whose_worker_died(app):
+    """A report is judged by when a worker took it, not by when it was asked for: one that waited
+    an hour for Redis and has just started is left to run; one started an hour ago is handed on."""
+    from datetime import datetime
+
+    from coordination.supervision import generation
+    from coordination.supervision.models import GeneratedReport
+
+    now, hour = datetime.utcnow(), timedelta(hours=1)
+    lead = f.user("lead.sh")
+    just_started = GeneratedReport(mechanism_id=f.mechanism().id, scope="final", requested_by_id=lead.id)
+    just_started.state, just_started.requested_at, just_started.started_at = "running", now - hour, now
+    abandoned = GeneratedReport(mechanism_id=f.mechanism().id, scope="final", requested_by_id=lead.id)
+    abandoned.state, abandoned.requested_at, abandoned.started_at = "running", now - hour, now - hour
+    db.session.add_all([just_started, abandoned])
+    db.session.commit()
+    assert generation.sweep() == 1
+    assert (just_started.state, abandoned.state) == ("running", "queued")
+
+
 def test_bad_scopes_are_not_found(client, login, app):
     login("leader.sh")
     assert client.get("/supervision/print?scope=1999").status_code == 404

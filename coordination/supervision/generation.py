@@ -64,7 +64,7 @@ def generate(report_id: int) -> None:
     report = db.session.get(GeneratedReport, report_id)
     if report is None or report.state not in ("queued", "failed"):
         return
-    report.state, report.error = "running", ""
+    report.state, report.error, report.started_at = "running", "", utcnow()
     _step(report, 5, "正在汇总指标")
     try:
         mechanism = db.session.get(Mechanism, report.mechanism_id)
@@ -98,7 +98,7 @@ def sweep() -> int:
     now = utcnow()
     db.session.execute(
         update(GeneratedReport)
-        .where(GeneratedReport.state == "running", GeneratedReport.requested_at < now - STALE_RUNNING)
+        .where(GeneratedReport.state == "running", GeneratedReport.started_at < now - STALE_RUNNING)
         .values(state="queued")
     )
     db.session.commit()

@@ -27,6 +27,7 @@ class GeneratedReport(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]  # a worker took it (the sweep judges staleness by this)
     finished_at: Mapped[datetime | None]
 
     requested_by: Mapped[User] = relationship()

@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['mechanism_id'], ['mechanisms.id'], name=op.f('fk_generated_reports_mechanism_id_mechanisms')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_generated_reports_requested_by_id_users')),
