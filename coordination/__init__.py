@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from coordination import page_cache
 from coordination.config import Config
 from coordination.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -42,6 +43,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_security_headers(app)
+    page_cache.init_app(app)
 
     from coordination import cli, errors
 

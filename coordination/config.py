@@ -83,6 +83,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     PAGE_SIZE = 50
+    # Finished pages kept per web process until anything is written (0 turns it off).
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "200"))
+    PAGE_CACHE_SECONDS = 300
 
 
 class TestingConfig(Config):

@@ -25,6 +25,7 @@ from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.labels import ACTION_LABELS
 from coordination.organizations.queries import current_mechanism
+from coordination.page_cache import cached_page
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
@@ -72,6 +73,7 @@ def light_of(assignment: Assignment, pending: bool) -> str:
 
 
 @bp.route("/tasks")
+@cached_page
 @permissions.require(permissions.can_read_mechanism)
 def index() -> Any:
     filters = queries.TaskFilters.from_args(request.args)

@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
+from coordination import page_cache
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
@@ -332,6 +333,7 @@ def _mark_sent(rows: list[Claimed], user: Recipient, connection: Any = None) -> 
         db.session.commit()
         return
     with connection.begin():
+        page_cache.track(connection)  # the bell's unread count is on kept pages
         connection.execute(mark)
 
 

@@ -15,6 +15,7 @@ from coordination.extensions import db
 from coordination.jobs import redis_available
 from coordination.labels import REPORT_STATE_LABELS
 from coordination.organizations.queries import current_mechanism
+from coordination.page_cache import cached_page
 from coordination.plans.models import AnnualPlan
 from coordination.plans.queries import unit_choices
 from coordination.supervision import generation, queries
@@ -49,6 +50,7 @@ def area_chart(rows: list[queries.AreaRow]) -> Any:
 
 
 @bp.route("/")
+@cached_page
 @permissions.require(permissions.reads_everything)
 def overview() -> Any:
     mechanism = current_mechanism()
@@ -76,6 +78,7 @@ def overview() -> Any:
 
 
 @bp.route("/units")
+@cached_page
 @permissions.require(permissions.reads_everything)
 def units() -> Any:
     mechanism = current_mechanism()
