@@ -4,8 +4,11 @@
     python bench/throughput.py [--connections 8] [--seconds 15] [--workers 4]
 
 Run bench/dashboard.py first (it builds the database). Prints, per page, requests per second,
-p50 and p99 latency and any non-200 answers. Target: the overdue list of one unit serves at
-least 300 requests/s at 8 connections on a 2-core machine.
+p50 and p99 latency, the share answered from kept pages and any non-200 answers, in three
+settings: pages kept until the data changes (as deployed), the same while something is written
+10 times a second (each write retires every kept page), and every page drawn afresh
+(PAGE_CACHE_SIZE=0). Target: the overdue list of one unit serves at least 300 requests/s at
+8 connections on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -59,12 +62,13 @@ def sign_in(port: int, username: str) -> str:
 def hammer(port: int, path: str, cookie: str, connections: int, seconds: float) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    hits = [0]
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
     def run() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, codes = [], {}
+        mine, codes, kept = [], {}, 0
         while time.perf_counter() < stop:
             started = time.perf_counter()
             conn.request("GET", path, headers={"Cookie": cookie})
@@ -72,10 +76,12 @@ def hammer(port: int, path: str, cookie: str, connections: int, seconds: float) 
             response.read()
             mine.append(time.perf_counter() - started)
             codes[response.status] = codes.get(response.status, 0) + 1
+            kept += response.getheader("X-Page-Cache") == "hit"
             if response.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         with lock:
+            hits[0] += kept
             latencies.extend(mine)
             for code, n in codes.items():
                 statuses[code] = statuses.get(code, 0) + n
@@ -93,12 +99,23 @@ def hammer(port: int, path: str, cookie: str, connections: int, seconds: float) 
         "p50": 1000 * statistics.median(latencies),
         "p99": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
         "statuses": statuses,
+        "kept": 100 * hits[0] / max(len(latencies), 1),
     }
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen, int]:
+def writer(stop: threading.Event, per_second: float) -> None:
+    """Stands in for users saving things: each commit bumps the data version, as an app write does."""
+    import psycopg
+
+    with psycopg.connect(BENCH_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
+        while not stop.wait(1 / per_second):
+            conn.execute("UPDATE data_version SET number = number + 1")
+
+
+def start_server(workers: int, page_cache: bool) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": BENCH_URL, "RATELIMIT_STORAGE_URI": "memory://"}
+    env["PAGE_CACHE_SIZE"] = "200" if page_cache else "0"
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -118,6 +135,14 @@ def start_server(workers: int) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("gunicorn did not start")
 
 
+SETTINGS = [
+    # label suffix, page cache on, writes per second elsewhere, pages
+    ("kept pages", True, 0, [page[0] for page in PAGES]),
+    ("kept pages, 10 writes/s", True, 10, [PAGES[0][0]]),
+    ("drawn each time", False, 0, [page[0] for page in PAGES]),
+]
+
+
 def main() -> list[tuple[str, dict]]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -126,23 +151,28 @@ def main() -> list[tuple[str, dict]]:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    server, port = start_server(args.workers)
     results = []
-    try:
-        for label, user, path in PAGES:
-            cookie = sign_in(port, user)
-            hammer(port, path, cookie, args.connections, 2)  # warm every worker
-            figures = hammer(port, path, cookie, args.connections, args.seconds)
-            results.append((label, figures))
-            others = {k: v for k, v in figures["statuses"].items() if k != 200}
-            print(
-                f"{label}: {figures['rate']:.0f} requests/s at {args.connections} connections, "
-                f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms"
-                + (f", NON-200: {others}" if others else "")
-            )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    for setting, page_cache, writes, labels in SETTINGS:
+        server, port = start_server(args.workers, page_cache)
+        try:
+            for label, user, path in (page for page in PAGES if page[0] in labels):
+                cookie = sign_in(port, user)
+                hammer(port, path, cookie, args.connections, 2)  # warm every worker
+                stop = threading.Event()
+                if writes:
+                    threading.Thread(target=writer, args=(stop, writes), daemon=True).start()
+                figures = hammer(port, path, cookie, args.connections, args.seconds)
+                stop.set()
+                results.append((f"{label}, {setting}", figures))
+                others = {k: v for k, v in figures["statuses"].items() if k != 200}
+                print(
+                    f"{label}, {setting}: {figures['rate']:.0f} requests/s at {args.connections} "
+                    f"connections, p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
+                    f"{figures['kept']:.0f}% from kept pages" + (f", NON-200: {others}" if others else "")
+                )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
     return results
 
 
