@@ -106,18 +106,16 @@ class Recipient:
 def _claim(user_ids: list[int], now: Any) -> list[Claimed]:
     """One conditional UPDATE takes every due row of these users that is still pending; rows
     another worker took in the meantime do not match, so no row is ever taken twice."""
-    token = uuid.uuid4().hex
-    db.session.execute(
-        update(Reminder)
-        .where(Reminder.user_id.in_(user_ids), Reminder.status == "pending", Reminder.due_at <= now)
-        .values(status="sending", claim=token, claimed_at=now, attempts=Reminder.attempts + 1)
-    )
-    db.session.commit()
-    columns = [getattr(Reminder, name) for name in Claimed.__dataclass_fields__]
+    # RETURNING hands back what was taken: reading it again by claim token scanned the table.
+    table = Reminder.__table__
     rows = db.session.execute(
-        select(*columns).where(Reminder.claim == token).order_by(Reminder.due_at, Reminder.id)
-    )
-    return [Claimed(*row) for row in rows]
+        update(table)
+        .where(table.c.user_id.in_(user_ids), table.c.status == "pending", table.c.due_at <= now)
+        .values(status="sending", claim=uuid.uuid4().hex, claimed_at=now, attempts=table.c.attempts + 1)
+        .returning(*(table.c[name] for name in Claimed.__dataclass_fields__), table.c.due_at)
+    ).all()
+    db.session.commit()
+    return [Claimed(*row[:-1]) for row in sorted(rows, key=lambda row: (row.due_at, row.id))]
 
 
 def deliver(user_ids: list[int]) -> int:
