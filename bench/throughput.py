@@ -112,7 +112,7 @@ def writer(stop: threading.Event, per_second: float) -> None:
             conn.execute("UPDATE data_version SET number = number + 1")
 
 
-def start_server(workers: int, page_cache: bool) -> tuple[subprocess.Popen, int]:
+def start_server(workers: int, page_cache: bool = True) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": BENCH_URL, "RATELIMIT_STORAGE_URI": "memory://"}
     env["PAGE_CACHE_SIZE"] = "200" if page_cache else "0"
