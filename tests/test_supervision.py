@@ -162,6 +162,8 @@ def test_unit_figures(client, login, plan):
     login("leader.sh")
     page = client.get(f"/supervision/units?year={local_today().year + 1}").get_data(as_text=True)
     assert "大连港口与口岸局" in page and "6.0" in page
+    # Titled as the year's table, not as the administrators' unit screen.
+    assert f"<title>{local_today().year + 1} 年各单位办理情况" in page
 
 
 def test_the_excel_report_adds_up_to_the_dashboard(client, login, plan):
