@@ -310,6 +310,13 @@ def open_action(page: Page, summary: str) -> None:
     page.locator("summary", has_text=summary).click()
 
 
+def submit_completion(page: Page, results: str) -> None:
+    open_action(page, "报送办结")
+    completion = form(page, "/complete")
+    completion.get_by_label("完成情况").fill(results)
+    completion.get_by_role("button", name="提交审核").click()
+
+
 def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app, tmp_path):
     f.issued_plan()  # set-up: an issued plan with a task for 大连港口与口岸局
     port = f.body("大连港口与口岸局")
@@ -358,10 +365,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     open_task(page, "liaison.dl.port", "任务")
     expect(page.locator("dl.facts")).to_contain_text(f"{requested}")
     expect(page.locator("dl.facts")).to_contain_text(f"原定 {original}")
-    open_action(page, "报送办结")
-    completion = form(page, "/complete")
-    completion.get_by_label("完成情况").fill("航线已开通。")
-    completion.get_by_role("button", name="提交审核").click()
+    submit_completion(page, "航线已开通。")
     expect(flash(page)).to_contain_text("已报送办结")
     expect(badge).to_have_text("已报办结")
 
@@ -379,10 +383,7 @@ def test_a_unit_carries_a_task_through_extension_and_rework_to_closure(page, app
     page.get_by_role("button", name="继续办理").click()
     expect(flash(page)).to_contain_text("任务已恢复办理。")
     expect(badge).to_have_text("办理中")
-    open_action(page, "报送办结")
-    completion = form(page, "/complete")
-    completion.get_by_label("完成情况").fill("航线已开通，附运营数据。")
-    completion.get_by_role("button", name="提交审核").click()
+    submit_completion(page, "航线已开通，附运营数据。")
     expect(badge).to_have_text("已报办结")
 
     # The lead department verifies and closes it with a quality score.
