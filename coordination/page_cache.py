@@ -92,15 +92,15 @@ def _forget(conn: Connection) -> None:
     conn.info.pop("page_cache_tracked", None)
 
 
+VERSION = select(DataVersion.id, DataVersion.epoch, DataVersion.number).order_by(DataVersion.id)
+
+
 def current_version() -> tuple | None:
     """Every counter, read in one statement (one snapshot); None before the first write."""
     # Its own short connection, not the session: a kept page then needs nothing more.
     with db.engine.connect() as connection:
         rows = connection.execute(VERSION).all()
     return tuple(tuple(row) for row in rows) or None
-
-
-VERSION = select(DataVersion.id, DataVersion.epoch, DataVersion.number).order_by(DataVersion.id)
 
 
 class PageCache:
@@ -149,7 +149,7 @@ def cached_page(view: F) -> F:
 
 
 def _key() -> tuple | None:
-    if request.method != "GET" or "page_cache" not in current_app.extensions:
+    if request.method != "GET":
         return None
     view = current_app.view_functions.get(request.endpoint or "")
     user_id = session.get("_user_id")
