@@ -41,6 +41,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     _register_blueprints(app)
+    _connect_subscribers()
     _register_template_helpers(app)
     _register_security_headers(app)
     page_cache.init_app(app)
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from coordination.reminders.views import bp as reminders_bp
     from coordination.supervision.views import bp as supervision_bp
     from coordination.visits.views import bp as visits_bp
+    from coordination.workcalendar.views import bp as workcalendar_bp
 
     for bp in (
         supervision_bp,
@@ -115,8 +117,20 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         assignments_bp,
         meetings_bp,
+        workcalendar_bp,
     ):
         app.register_blueprint(bp)
+
+
+def _connect_subscribers() -> None:
+    """Working days come from the calendar the administrators keep; packages that follow other
+    packages' domain events connect their receivers on import."""
+    from coordination.assignments import calendar_review  # noqa: F401
+    from coordination.reminders import subscribers  # noqa: F401
+    from coordination.workcalendar import queries as work_calendar
+    from workflows import workdays
+
+    workdays.install(work_calendar.current)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -137,6 +151,7 @@ def _register_template_helpers(app: Flask) -> None:
         from coordination.labels import ResolvedLabels
 
         return {
+            "calendar_notices": _calendar_notices,
             "labels": ResolvedLabels(),
             "unread": _unread(),
             "nav_items": navigation.items_for(current_user),
@@ -146,6 +161,52 @@ def _register_template_helpers(app: Flask) -> None:
     @app.before_request
     def remember_endpoint() -> None:
         g.endpoint = request.endpoint
+
+
+def _calendar_notices() -> list[tuple[str, str | None]]:
+    """Said on the page it concerns: counting over a year not entered, next year to enter (to
+    administrators from 1 November), deadlines to review after a change (to lead departments).
+    Called from the layout after the page's own figures are computed."""
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from coordination import permissions
+    from coordination.workcalendar import queries as work_calendar
+
+    notices: list[tuple[str, str | None]] = []
+    admin = current_user.is_authenticated and permissions.can_administer(current_user)
+    for year in work_calendar.unconfirmed_years_touched():
+        notices.append(
+            (
+                _(
+                    "The %(year)s holiday arrangement has not been entered yet; Monday to Friday are counted as working days for now.",  # noqa: E501
+                    year=year,
+                ),
+                url_for("workcalendar.year", year=year) if admin else None,
+            )
+        )
+    if not current_user.is_authenticated:
+        return notices
+    if admin and (missing := work_calendar.next_year_missing()):
+        notices.append(
+            (
+                _(
+                    "Enter the %(year)s holiday arrangement: the State Council publishes it around November.",
+                    year=missing,
+                ),  # noqa: E501
+                url_for("workcalendar.year", year=missing),
+            )
+        )
+    if permissions.can_manage_plans(current_user) and work_calendar.review_pending_years():
+        notices.append(
+            (
+                _(
+                    "The holiday arrangement changed: some deadlines counted in working days need your review."
+                ),  # noqa: E501
+                url_for("assignments.calendar_review"),
+            )
+        )
+    return notices
 
 
 def _unread() -> int:

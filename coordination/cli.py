@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import BinaryIO
+
 import click
 from flask import Flask
 
@@ -63,6 +66,8 @@ def register(app: Flask) -> None:
             f" and {generation.sweep()} report(s)"
         )
 
+    app.cli.add_command(calendar_group)
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst: bool) -> None:
@@ -70,3 +75,61 @@ def register(app: Flask) -> None:
         from coordination import jobs
 
         jobs.run_worker(burst=burst)
+
+
+calendar_group = click.Group("calendar", help="The working-day calendar: holidays, adjusted working days.")
+
+
+@calendar_group.command("status")
+def calendar_status() -> None:
+    """Each year: confirmed or not, from what, how many rest and adjusted working days."""
+    from coordination.workcalendar import queries
+
+    for status in queries.year_statuses():
+        if status.row is None:
+            click.echo(f"{status.year}  not entered (counted Monday to Friday)")
+        else:
+            by = status.row.confirmed_by.username if status.row.confirmed_by else "system"
+            click.echo(
+                f"{status.year}  confirmed  {status.row.source:<16} {status.holidays:>3} rest"
+                f" {status.adjusted:>2} adjusted  by {by} at {status.row.confirmed_at:%Y-%m-%d %H:%M} UTC"
+            )
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.File("rb"))
+def calendar_import(file: BinaryIO) -> None:
+    """Confirm a year from a holiday-cn JSON file ({"year": 2027, "days": [...]})."""
+    import json
+
+    from coordination.operations import OperationError
+    from coordination.workcalendar import operations
+    from coordination.workcalendar.models import SOURCE_FILE
+    from workflows.workdays import ArrangementError, parse_holiday_cn
+
+    try:
+        year, days = parse_holiday_cn(json.loads(file.read().decode("utf-8-sig")))
+        changed = operations.confirm_year(year, days, SOURCE_FILE, None)
+    except (ValueError, ArrangementError, OperationError) as error:
+        raise click.ClickException(f"not imported: {error}") from error
+    db.session.commit()
+    click.echo(f"{year} confirmed: {len(days)} days listed, {len(changed)} days changed")
+    for change in changed:
+        before = "work" if change.before_workday else "rest"
+        after = "work" if change.after_workday else "rest"
+        click.echo(f"  {change.day}  {before} -> {after}  {change.after_name}")
+
+
+@calendar_group.command("add")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("n", type=int)
+def calendar_add(day: datetime, n: int) -> None:
+    """Print the date N working days after DAY (N may be negative), by the calendar as it stands."""
+    from workflows.workdays import active, add_workdays
+
+    result = add_workdays(day.date(), n)
+    click.echo(result.isoformat())
+    touched = sorted(active().unconfirmed_years_touched)
+    if touched:
+        years = ", ".join(map(str, touched))
+        click.echo(f"warning: {years} not confirmed; counted Monday to Friday", err=True)

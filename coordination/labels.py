@@ -144,3 +144,11 @@ class ResolvedLabels(dict):
         resolved = {key: str(value) for key, value in ALL_LABELS[group].items()}
         self[group] = resolved
         return resolved
+
+
+CALENDAR_SOURCE_LABELS = {
+    "chinesecalendar": _l("Loaded at installation (chinesecalendar)"),
+    "notice": _l("Entered from the State Council notice"),
+    "holiday_cn": _l("Imported from a holiday-cn file"),
+}
+ALL_LABELS["calendar_source"] = CALENDAR_SOURCE_LABELS

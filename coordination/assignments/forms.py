@@ -52,3 +52,7 @@ class ReasonForm(VersionedForm):
 
 class DecisionForm(VersionedForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), max_length(2000)])
+
+
+class RecountForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(1000)])

@@ -444,3 +444,32 @@ def cancel(assignment: Assignment, actor: User, *, reason: str, expected_version
     before = _transition(assignment, "cancel", actor, expected_version, reason=reason)
     assignment.cancel_reason = reason.strip()
     _audit(assignment, actor, "cancel", before, summary=reason.strip()[:200])
+
+
+def recount_deadlines(assignment_ids: set[int], reason: str, actor: User) -> int:
+    """Move the current deadlines of the chosen tasks to what the working-day calendar now gives
+    (the original deadlines stay, as evaluation counts against them). Tasks no longer on the
+    review list (moved by someone else meanwhile, closed) are left alone."""
+    from coordination.assignments.calendar_review import deadline_changes, settle_review_flags
+
+    if not reason.strip():
+        raise OperationError(_("Give a reason."), field="reason")
+    if not assignment_ids:
+        raise OperationError(_("Choose at least one task."))
+    moved = 0
+    for change in deadline_changes():
+        assignment = change.assignment
+        if assignment.id not in assignment_ids:
+            continue
+        before = snapshot(assignment, *FIELDS)
+        assignment.current_deadline = change.counted
+        _audit(
+            assignment,
+            actor,
+            "deadline_recount",
+            before,
+            summary=f"{change.current} → {change.counted} · {reason.strip()}"[:300],
+        )
+        moved += 1
+    settle_review_flags()
+    return moved

@@ -17,6 +17,7 @@ from coordination.assignments.forms import (
     DecisionForm,
     ExtensionForm,
     ReasonForm,
+    RecountForm,
     ReportForm,
     VersionedForm,
 )
@@ -359,3 +360,23 @@ def attachment(attachment_id: int) -> Any:
     return send_file(
         path, mimetype=item.content_type, as_attachment=True, download_name=item.filename, max_age=0
     )
+
+
+@bp.route("/tasks/calendar-review", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def calendar_review() -> Any:
+    """Deadlines counted in working days that the calendar now counts differently."""
+    from coordination.assignments.calendar_review import deadline_changes
+
+    form = RecountForm()
+    if form.validate_on_submit():
+        chosen = {int(value) for value in request.form.getlist("assignment") if value.isdigit()}
+        moved: list[int] = []
+        if attempt(
+            lambda: moved.append(operations.recount_deadlines(chosen, form.reason.data, current_user)),
+            form,
+        ):
+            flash(_("%(n)d deadlines moved; their reminders follow.", n=moved[0]), "success")
+            return redirect(url_for("assignments.calendar_review"))
+    changes = deadline_changes(current_mechanism().id)
+    return render_template("assignments/calendar_review.html", changes=changes, form=form)

@@ -13,6 +13,7 @@ from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Mechanism, Party
 from coordination.seed import data
+from coordination.workcalendar.operations import load_package_years
 
 
 def load_mechanism() -> Counter[str]:
@@ -87,6 +88,8 @@ def load_mechanism() -> Counter[str]:
             created["key_tasks"] += 1
     if created:
         record("seed.mechanism", mechanism, summary=_describe(created), after=dict(created))
+    if years := load_package_years():
+        created["calendar years"] += years
     return created
 
 
