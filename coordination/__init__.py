@@ -193,7 +193,7 @@ def _calendar_notices() -> list[tuple[str, str | None]]:
                 _(
                     "Enter the %(year)s holiday arrangement: the State Council publishes it around November.",
                     year=missing,
-                ),  # noqa: E501
+                ),
                 url_for("workcalendar.year", year=missing),
             )
         )
@@ -201,8 +201,8 @@ def _calendar_notices() -> list[tuple[str, str | None]]:
         notices.append(
             (
                 _(
-                    "The holiday arrangement changed: some deadlines counted in working days need your review."
-                ),  # noqa: E501
+                    "The holiday arrangement changed: some deadlines counted in working days need your review."  # noqa: E501
+                ),
                 url_for("assignments.calendar_review"),
             )
         )

@@ -120,7 +120,7 @@ def calendar_import(file: BinaryIO) -> None:
         click.echo(f"  {change.day}  {before} -> {after}  {change.after_name}")
 
 
-@calendar_group.command("add")
+@calendar_group.command("add", context_settings={"ignore_unknown_options": True})  # N may be "-5"
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.argument("n", type=int)
 def calendar_add(day: datetime, n: int) -> None:

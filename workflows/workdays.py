@@ -51,6 +51,11 @@ class WorkCalendar:
         official = self.exceptions.get(day)
         return day.weekday() < 5 if official is None else official
 
+    def note(self, year: int) -> None:
+        """A page about to count in `year` (a form taking "N个工作日") says so when it is not confirmed."""
+        if year not in self.confirmed_years:
+            self.unconfirmed_years_touched.add(year)
+
     def fresh(self) -> WorkCalendar:
         """The same calendar with nothing touched yet (the data is shared, never copied)."""
         return WorkCalendar(self.exceptions, self.confirmed_years)
@@ -95,6 +100,10 @@ def active() -> WorkCalendar:
 def calendar_covers(day: date) -> bool:
     """False when the arrangement for day's year is not confirmed (Monday–Friday is assumed)."""
     return active().covers(day)
+
+
+def note_year(year: int) -> None:
+    active().note(year)
 
 
 def is_workday(day: date) -> bool:

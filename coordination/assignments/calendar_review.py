@@ -17,6 +17,7 @@ from coordination import signals
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.extensions import db
 from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.workcalendar import queries as work_calendar
 from coordination.workcalendar.models import CalendarYear
 from workflows.assignment import OPEN_STATES
 from workflows.workdays import add_workdays
@@ -67,6 +68,7 @@ def settle_review_flags() -> None:
             .values(review_pending=False)
             .execution_options(synchronize_session=False)
         )
+        work_calendar.forget()
 
 
 @signals.calendar_changed.connect
@@ -75,3 +77,5 @@ def _flag_review(year: int, **_: object) -> None:
         row = db.session.get(CalendarYear, year)
         if row is not None:
             row.review_pending = True
+            db.session.flush()
+            work_calendar.forget()

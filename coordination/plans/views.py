@@ -19,6 +19,7 @@ from coordination.timeutil import local_today
 from coordination.views_util import attempt, form_version, int_arg
 from workflows import plan as plan_flow
 from workflows.base import allowed_actions
+from workflows.workdays import note_year
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -147,6 +148,7 @@ def item_new(plan_id: int) -> Any:
         _("Item added."),
     ):
         return redirect(url_for("plans.show", plan_id=plan.id) + "#items")
+    note_year(plan.year)  # "N个工作日" will count over the plan's year
     return render_template(
         "plans/item_form.html", plan=plan, form=form, item=None, amending=plan.state == "issued"
     )
@@ -172,6 +174,7 @@ def item_edit(plan_id: int, item_id: int) -> Any:
         _("Item saved."),
     ):
         return redirect(url_for("plans.show", plan_id=plan.id) + f"#item-{item.id}")
+    note_year(plan.year)
     return render_template(
         "plans/item_form.html", plan=plan, form=form, item=item, amending=plan.state == "issued"
     )

@@ -58,13 +58,23 @@ def recipients(assignment: Any, audience: str) -> list[User]:
 
 def _sync(scope: Any, wanted: dict[str, dict[str, Any]]) -> None:
     """Insert wanted rows that do not exist yet, revive cancelled ones that apply again (a task
-    returned for rework), cancel pending rows of the scope no longer wanted. Sent rows stay."""
+    returned for rework), move pending ones whose morning changed, cancel pending rows of the
+    scope no longer wanted. Sent rows stay."""
     keys = list(wanted)
-    existing = dict(
+    found = db.session.execute(
+        select(Reminder.dedupe_key, Reminder.status, Reminder.due_at).where(Reminder.dedupe_key.in_(keys))
+    ).all()
+    existing = {key: status for key, status, _due in found}
+    # Same reminder, another morning: the working-day calendar changed under it. Not yet sent, so
+    # it simply moves (a sent one is history).
+    moved = [key for key, status, due in found if status == "pending" and due != wanted[key]["due_at"]]
+    for key in moved:
         db.session.execute(
-            select(Reminder.dedupe_key, Reminder.status).where(Reminder.dedupe_key.in_(keys))
-        ).all()
-    )
+            update(Reminder)
+            .where(Reminder.dedupe_key == key, Reminder.status == "pending")
+            .values(due_at=wanted[key]["due_at"], claim=None)
+            .execution_options(synchronize_session=False)
+        )
     db.session.execute(
         update(Reminder)
         .where(scope, Reminder.status == "pending", Reminder.dedupe_key.notin_(keys))
@@ -81,7 +91,7 @@ def _sync(scope: Any, wanted: dict[str, dict[str, Any]]) -> None:
         )
     fresh = [Reminder(dedupe_key=key, **values) for key, values in wanted.items() if key not in existing]
     db.session.add_all(fresh)
-    for moment in sorted({r.due_at for r in fresh} | {wanted[key]["due_at"] for key in revived}):
+    for moment in sorted({r.due_at for r in fresh} | {wanted[key]["due_at"] for key in [*revived, *moved]}):
         _wake_at(moment)
 
 

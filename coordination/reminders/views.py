@@ -13,8 +13,9 @@ from coordination.extensions import db
 from coordination.jobs import redis_available
 from coordination.reminders import delivery
 from coordination.reminders.models import Reminder
-from coordination.timeutil import utcnow
+from coordination.timeutil import local_today, utcnow
 from coordination.views_util import page_arg
+from workflows.workdays import note_year
 
 bp = Blueprint("reminders", __name__)
 
@@ -145,4 +146,7 @@ def policy() -> Any:
         db.session.commit()
         flash(_("Saved. Scheduled reminders are being brought in line with the new rules."), "success")
         return redirect(url_for("reminders.policy"))
+    today = local_today()
+    for year in (today.year, today.year + 1):  # the rules place reminders on working mornings
+        note_year(year)
     return render_template("reminders/policy.html", form=form, mechanism=mechanism)

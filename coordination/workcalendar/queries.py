@@ -20,9 +20,18 @@ from workflows.workdays import CalendarDay, WorkCalendar
 _CACHE_KEY = "work_calendar"
 
 
+def _years() -> list[tuple[int, str, bool]]:
+    """(year, stamp, review pending) of every confirmed year: one small query per request."""
+    rows = g.get("calendar_years")
+    if rows is None:
+        query = select(CalendarYear.year, CalendarYear.stamp, CalendarYear.review_pending)
+        rows = g.calendar_years = [tuple(row) for row in db.session.execute(query.order_by(CalendarYear.year))]
+    return rows
+
+
 def _stored() -> WorkCalendar:
-    years = dict(db.session.execute(select(CalendarYear.year, CalendarYear.stamp)).all())
-    key = tuple(sorted(years.items()))
+    years = {year: stamp for year, stamp, _pending in _years()}
+    key = tuple(years.items())
     cached = current_app.extensions.get(_CACHE_KEY)
     if cached is None or cached[0] != key:
         rows = db.session.execute(select(CalendarDayRow.day, CalendarDayRow.is_workday)).all()
@@ -44,6 +53,7 @@ def current() -> WorkCalendar | None:
 def forget() -> None:
     """After a change in this transaction: the next computation reads the calendar again."""
     g.pop(_CACHE_KEY, None)
+    g.pop("calendar_years", None)
     current_app.extensions.pop(_CACHE_KEY, None)
 
 
@@ -101,12 +111,8 @@ def next_year_missing(today: date | None = None) -> int | None:
     if today.month < 11:
         return None
     year = today.year + 1
-    return None if db.session.get(CalendarYear, year) is not None else year
+    return None if any(stored == year for stored, _stamp, _pending in _years()) else year
 
 
 def review_pending_years() -> list[int]:
-    return list(
-        db.session.scalars(
-            select(CalendarYear.year).where(CalendarYear.review_pending.is_(True)).order_by(CalendarYear.year)
-        )
-    )
+    return [year for year, _stamp, pending in _years() if pending]

@@ -145,8 +145,8 @@ def year(year: int) -> Any:
                     if queries.review_pending_years():
                         flash(
                             _(
-                                "Some deadlines counted in working days come out differently now: the lead departments review them."
-                            ),  # noqa: E501
+                                "Some deadlines counted in working days come out differently now: the lead departments review them."  # noqa: E501
+                            ),
                             "info",
                         )
                     return redirect(url_for("workcalendar.year", year=year))
