@@ -24,8 +24,11 @@ def _years() -> list[tuple[int, str, bool]]:
     """(year, stamp, review pending) of every confirmed year: one small query per request."""
     rows = g.get("calendar_years")
     if rows is None:
-        query = select(CalendarYear.year, CalendarYear.stamp, CalendarYear.review_pending)
-        rows = g.calendar_years = [tuple(row) for row in db.session.execute(query.order_by(CalendarYear.year))]
+        query = select(CalendarYear.year, CalendarYear.stamp, CalendarYear.review_pending).order_by(
+            CalendarYear.year
+        )
+        rows = [(year, stamp, pending) for year, stamp, pending in db.session.execute(query)]
+        g.calendar_years = rows
     return rows
 
 
