@@ -11,6 +11,7 @@ such a year is noted on the calendar (`unconfirmed_years_touched`) so that pages
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,6 +33,38 @@ class CalendarDay:
     name: str = ""
 
 
+def _weekdays_through(ordinal: int) -> int:
+    """Mondays to Fridays among the days 1 … ordinal (day 1, 0001-01-01, is a Monday)."""
+    weeks, rest = divmod(ordinal, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+@dataclass(frozen=True)
+class _RankIndex:
+    """The exceptions that differ from Monday–Friday, as sorted ordinals with running totals of
+    their effect (+1 a working weekend day, -1 a weekday off), so that counting working days up
+    to any date is a formula and a binary search, whatever the distance."""
+
+    ordinals: list[int]
+    running: list[int]  # running[i]: the effect of ordinals[:i]
+
+    @classmethod
+    def of(cls, exceptions: Mapping[date, bool], confirmed: frozenset[int]) -> _RankIndex:
+        effects = sorted(
+            (day.toordinal(), 1 if working else -1)
+            for day, working in exceptions.items()
+            if day.year in confirmed and working != (day.weekday() < 5)
+        )
+        running = [0]
+        for _ordinal, effect in effects:
+            running.append(running[-1] + effect)
+        return cls([o for o, _e in effects], running)
+
+    def rank(self, ordinal: int) -> int:
+        """Working days among the days 1 … ordinal."""
+        return _weekdays_through(ordinal) + self.running[bisect_right(self.ordinals, ordinal)]
+
+
 @dataclass
 class WorkCalendar:
     """Working days by an explicit list of exceptions to Monday–Friday, per confirmed year."""
@@ -40,6 +73,47 @@ class WorkCalendar:
     confirmed_years: frozenset[int] = frozenset()
     # Years not confirmed that a computation fell back to Monday–Friday for; read by the pages.
     unconfirmed_years_touched: set[int] = field(default_factory=set)
+    _index: list[_RankIndex] = field(default_factory=list, repr=False, compare=False)  # built once, shared
+
+    def _ranks(self) -> _RankIndex:
+        if not self._index:
+            self._index.append(_RankIndex.of(self.exceptions, self.confirmed_years))
+        return self._index[0]
+
+    def _note_span(self, first: date, last: date) -> None:
+        for year in range(first.year, last.year + 1):
+            if year not in self.confirmed_years:
+                self.unconfirmed_years_touched.add(year)
+
+    def count(self, a: date, b: date) -> int:
+        """Working days d with a < d <= b (a <= b)."""
+        self._note_span(a, b)
+        ranks = self._ranks()
+        return ranks.rank(b.toordinal()) - ranks.rank(a.toordinal())
+
+    def first_reaching(self, start: date, n: int) -> date:
+        """n > 0: the n-th working day after start; n < 0: the |n|-th before it; n = 0: start
+        if it is a working day, else the next one. A binary search over ranks: no walk."""
+        ranks = self._ranks()
+        origin = start.toordinal()
+        if n > 0:
+            target, low, high = ranks.rank(origin) + n, origin + 1, origin + 2 * n + 31
+        else:
+            target = ranks.rank(origin - 1) + n + 1
+            low, high = origin + 2 * n - 31, origin + 31
+            while ranks.rank(low - 1) >= target:  # a span of holidays longer than the margin
+                low -= origin - low
+        while ranks.rank(high) < target:
+            high += high - origin
+        while low < high:
+            middle = (low + high) // 2
+            if ranks.rank(middle) >= target:
+                high = middle
+            else:
+                low = middle + 1
+        found = date.fromordinal(low)
+        self._note_span(min(start, found), max(start, found))
+        return found
 
     def covers(self, day: date) -> bool:
         return day.year in self.confirmed_years
@@ -57,8 +131,9 @@ class WorkCalendar:
             self.unconfirmed_years_touched.add(year)
 
     def fresh(self) -> WorkCalendar:
-        """The same calendar with nothing touched yet (the data is shared, never copied)."""
-        return WorkCalendar(self.exceptions, self.confirmed_years)
+        """The same calendar with nothing touched yet (the data and its index are shared)."""
+        self._ranks()
+        return WorkCalendar(self.exceptions, self.confirmed_years, set(), self._index)
 
     @classmethod
     def from_days(cls, days: Iterable[CalendarDay], confirmed_years: Iterable[int]) -> WorkCalendar:
@@ -112,33 +187,19 @@ def is_workday(day: date) -> bool:
 
 def next_workday(day: date) -> date:
     """day itself when it is a working day, else the first working day after it."""
-    calendar = active()
-    while not calendar.is_workday(day):
-        day += timedelta(days=1)
-    return day
+    return active().first_reaching(day, 0)
 
 
 def add_workdays(start: date, n: int) -> date:
     """The n-th working day after start (n > 0) or before it (n < 0), not counting start.
     n = 0 gives start when it is a working day, else the next working day."""
-    if n == 0:
-        return next_workday(start)
-    calendar = active()
-    step = timedelta(days=1 if n > 0 else -1)
-    day, remaining = start, abs(n)
-    while remaining:
-        day += step
-        if calendar.is_workday(day):
-            remaining -= 1
-    return day
+    return active().first_reaching(start, n)
 
 
 def workdays_between(a: date, b: date) -> int:
     """Working days d with a < d <= b; negative when b is before a."""
-    if b < a:
-        return -workdays_between(b, a)
     calendar = active()
-    return sum(1 for offset in range(1, (b - a).days + 1) if calendar.is_workday(a + timedelta(days=offset)))
+    return calendar.count(a, b) if a <= b else -calendar.count(b, a)
 
 
 # --- sources of a year's arrangement ------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Reading a year's arrangement as the State Council's notice reads and as holiday-cn files hold it."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows.workdays import (
     ADJUSTED_WORKDAY_NAME,
@@ -11,6 +13,7 @@ from workflows.workdays import (
     WorkCalendar,
     add_workdays,
     package_calendar,
+    package_days,
     parse_holiday_cn,
     parse_notice,
     using,
@@ -109,3 +112,54 @@ def test_an_unconfirmed_year_counts_monday_to_friday_and_says_so():
         assert add_workdays(date(2026, 12, 2), 30) == date(2027, 1, 14)
         assert workdays_between(date(2026, 12, 31), date(2027, 1, 4)) == 1
     assert confirmed.unconfirmed_years_touched == set()
+
+
+def _walk_add(calendar: WorkCalendar, start: date, n: int) -> date:
+    """The definition, one day at a time: what the fast arithmetic must agree with."""
+    if n == 0:
+        day = start
+        while not calendar.is_workday(day):
+            day = date.fromordinal(day.toordinal() + 1)
+        return day
+    step, day, remaining = (1 if n > 0 else -1), start, abs(n)
+    while remaining:
+        day = date.fromordinal(day.toordinal() + step)
+        remaining -= calendar.is_workday(day)
+    return day
+
+
+def _walk_between(calendar: WorkCalendar, a: date, b: date) -> int:
+    low, high = sorted((a, b))
+    days = range(low.toordinal() + 1, high.toordinal() + 1)
+    count = sum(calendar.is_workday(date.fromordinal(o)) for o in days)
+    return count if a <= b else -count
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2003, 6, 1), max_value=date(2027, 12, 31)),
+    n=st.integers(min_value=-400, max_value=400),
+    other=st.dates(min_value=date(2003, 6, 1), max_value=date(2027, 12, 31)),
+)
+def test_fast_arithmetic_agrees_with_counting_day_by_day(start, n, other):
+    # The package's years plus a made-up 2027 with a long holiday, and 2028 not confirmed.
+    days = [d for year in range(2004, 2027) for d in package_days(year)]
+    days += [CalendarDay(date(2027, 1, 1) + timedelta(days=k), False, "假") for k in range(20)]
+    days += [CalendarDay(date(2027, 1, 23), True, ADJUSTED_WORKDAY_NAME)]
+    calendar = WorkCalendar.from_days(days, range(2004, 2028))
+    with using(calendar):
+        assert add_workdays(start, n) == _walk_add(calendar, start, n)
+        assert workdays_between(start, other) == _walk_between(calendar, start, other)
+
+
+def test_counting_over_centuries_does_not_walk_day_by_day():
+    calendar = package_calendar()
+
+    def walked(day: date) -> bool:
+        raise AssertionError(f"looked at {day} one day at a time")
+
+    calendar.is_workday = walked
+    with using(calendar):
+        assert add_workdays(date(2026, 12, 1), 200_000) > date(2700, 1, 1)
+        assert workdays_between(date(2026, 1, 1), date(2999, 12, 31)) > 250_000
+    assert 2999 in calendar.unconfirmed_years_touched
