@@ -170,3 +170,19 @@ def test_period_evaluation_shows_years_and_gaps(client, login, year_with_work):
     assert "整个期间没有安排工作的重点任务" in page and f.key_task(1).title_zh in page
     assert client.get("/evaluation/?scope=nonsense").status_code == 404
     assert client.get("/evaluation/?scope=midterm").status_code == 200
+
+
+def test_components_with_nothing_to_measure_show_a_dash_not_zero(client, login, year_with_work):
+    """A unit with no task verified has no quality rate: the page shows "—", not "0%"."""
+    results = _results(year_with_work)
+    untouched = next(r for name, r in results.items() if name not in (PORT, COMMERCE))
+    assert untouched.record.quality_count == 0 and untouched.rates["quality"] is None
+    assert results[COMMERCE].rates["quality"] == 100.0
+    login("leader.dl")
+    page = client.get(f"/evaluation/?scope={year_with_work.key}").get_data(as_text=True)
+    import re
+
+    row = page.split(untouched.body.name_zh, 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # completion 0 % of one task is a real 0 %; nothing due, nothing verified, no report owed is not
+    assert cells[1:6] == ["0%", "—", "100%", "—", "—"]

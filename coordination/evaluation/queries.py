@@ -79,6 +79,12 @@ class Result:
     commended: bool = False
     credited: list[tuple[User, int]] = field(default_factory=list)  # people, tasks they closed
 
+    @property
+    def rates(self) -> dict[str, float | None]:
+        """Each component in per cent, None where there is nothing to measure yet."""
+        shown = evaluation.measured(self.record)
+        return {name: 100 * share if shown[name] else None for name, share in self.components.items()}
+
 
 def _in_scope(mechanism_id: int, scope: Scope) -> ColumnElement[bool]:
     return Assignment.id.in_(

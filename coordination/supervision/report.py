@@ -192,7 +192,7 @@ def workbook(content: ReportContent) -> BytesIO:
                 r.body.name_zh,
                 r.body.party.name_zh,
                 r.record.tasks,
-                *(round(r.components[c], 4) for c in COMPONENTS),
+                *(_rate(r.rates[c]) for c in COMPONENTS),
                 r.computed,
                 r.adjustment.points if r.adjustment else 0,
                 r.adjustment.reason if r.adjustment else "",
