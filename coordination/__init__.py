@@ -141,6 +141,15 @@ def _register_template_helpers(app: Flask) -> None:
     def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return to_local(value).strftime(fmt) if value else ""
 
+    @app.template_filter("percent")
+    def percent_filter(value: float | None, fmt: str = "%.0f") -> str:
+        # A rate with nothing to count is "—", never "0%".
+        return "—" if value is None else f"{fmt % value}%"
+
+    @app.template_filter("days")
+    def days_filter(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}"
+
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
         from flask_babel import get_locale

@@ -1,6 +1,9 @@
 """What users read for each state and code: one place, translated."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from workflows.traffic import Assessment, Reason, TrafficRule
 
 PLAN_STATE_LABELS = {
     "draft": _l("Draft"),
@@ -48,6 +51,27 @@ LIGHT_LABELS = {
     "red": _l("Overdue"),
     "none": _l("Finished"),
 }
+
+
+def light_reason(assessment: Assessment, rule: TrafficRule) -> str:
+    """Why the light is what it is, in a sentence (empty for green and finished)."""
+    if assessment.reason == Reason.OVERDUE:
+        return _("Past its deadline.")
+    if assessment.reason == Reason.PENDING_EXTENSION:
+        return _("An extension request is waiting for a decision.")
+    if assessment.reason == Reason.DEADLINE_NEAR:
+        return _(
+            "Due within %(n)d working days and less than %(percent)d%% done.",
+            n=rule.warning_workdays,
+            percent=rule.at_risk_percent,
+        )
+    if assessment.reason == Reason.BEHIND_SCHEDULE:
+        return _(
+            "Behind schedule by %(points)d points: progress lags the share of its time gone by.",
+            points=assessment.behind_by,
+        )
+    return ""
+
 
 ALL_LABELS = {
     "plan_state": PLAN_STATE_LABELS,

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, Integer, and_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -40,3 +47,80 @@ def frozen_at(local: datetime) -> Iterator[None]:
 def as_date(value: date | str) -> date:
     """A date read back from SQL: SQLite's date() gives text, PostgreSQL's a date."""
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# --- comparing a moment with a date --------------------------------------------------------
+# Every "was it done by day D?" is asked of the moment's date in Beijing, never of its UTC date:
+# 07:00 in Beijing on the 11th is 23:00 UTC on the 10th. Python and SQL both go through here.
+
+
+def local_date(moment: datetime) -> date:
+    """The Beijing calendar date of a stored (naive UTC) moment."""
+    return to_local(moment).date()
+
+
+def by_day(moment: datetime | None, day: date) -> bool:
+    """Whether the moment fell on or before the day, in Beijing."""
+    return moment is not None and local_date(moment) <= day
+
+
+class local_date_of(FunctionElement):
+    """SQL: the Beijing date of a naive-UTC timestamp column. SQLite keeps the moment as text
+    and has no zones: shift by the fixed +8 hours (Asia/Shanghai has kept no summer time since
+    1991). PostgreSQL keeps a naive timestamp: declare it UTC and convert to Asia/Shanghai."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_date_of, "sqlite")
+def _local_date_sqlite(element: local_date_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(local_date_of)
+def _local_date_default(element: local_date_of, compiler: SQLCompiler, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"CAST(timezone('{LOCAL_TZ.key}', timezone('UTC', {inner})) AS DATE)"
+
+
+def closed_by(moment: ColumnElement[Any], day: ColumnElement[Any] | date) -> ColumnElement[bool]:
+    """SQL twin of by_day(): the moment (naive UTC) fell on or before the day, in Beijing."""
+    return and_(moment.is_not(None), local_date_of(moment) <= day)
+
+
+class year_of(FunctionElement):
+    """SQL: the calendar year of a date, as an integer (SQLite keeps dates as ISO text)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(year_of, "sqlite")
+def _year_sqlite(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(year_of)
+def _year_default(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class days_from(FunctionElement):
+    """SQL: whole days from the first date to the second (negative when the second is earlier).
+    PostgreSQL subtracts dates; SQLite keeps them as text, so through julianday()."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_from, "sqlite")
+def _days_sqlite(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@compiles(days_from)
+def _days_default(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"

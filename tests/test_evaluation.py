@@ -61,14 +61,15 @@ def _results(scope):
 def test_records_follow_the_record(year_with_work):
     results = _results(year_with_work)
     year = year_with_work.first_year
-    in_year = {"a": f"{year}-01-01", "b": f"{year}-12-31"}
+    # The year's tasks are its plan's, whatever year their deadline falls in (one is due in December).
     assert set(results) == set(
         db.session.execute(
             text(
                 "SELECT DISTINCT b.name_zh FROM assignments a JOIN bodies b ON a.body_id = b.id"
-                " WHERE a.original_deadline BETWEEN :a AND :b"
+                " JOIN plan_items i ON a.plan_item_id = i.id JOIN annual_plans p ON i.plan_id = p.id"
+                " WHERE p.year = :year"
             ),
-            in_year,
+            {"year": year},
         ).scalars()
     )
     port = results[PORT].record
@@ -76,8 +77,9 @@ def test_records_follow_the_record(year_with_work):
     owed = port.reports_expected
     assert owed >= 1
     assert port == UnitRecord(1, 1, 1, 0, 1, 4, 1, 1, owed)
-    # closed today: no month-end has passed, no report was owed
-    assert results[COMMERCE].record == UnitRecord(1, 1, 1, 1, 0, 5, 1, 0, 0)
+    # closed today: no month-end has passed, no report was owed; its second task of the plan (due
+    # in December of the year before) is the plan's year's too, open and not yet due
+    assert results[COMMERCE].record == UnitRecord(2, 1, 1, 1, 0, 5, 1, 0, 0)
     # an untouched unit: nothing closed, nothing due yet
     untouched = next(r for name, r in results.items() if name not in (PORT, COMMERCE))
     assert untouched.record.closed == 0 and untouched.components["timeliness"] == 1.0
@@ -98,10 +100,10 @@ def test_cancelled_tasks_are_not_evaluated(year_with_work):
         total
         == db.session.execute(
             text(
-                "SELECT count(*) FROM assignments WHERE state != 'cancelled'"
-                " AND original_deadline BETWEEN :a AND :b"
+                "SELECT count(*) FROM assignments a JOIN plan_items i ON a.plan_item_id = i.id"
+                " JOIN annual_plans p ON i.plan_id = p.id WHERE a.state != 'cancelled' AND p.year = :year"
             ),
-            {"a": f"{year}-01-01", "b": f"{year}-12-31"},
+            {"year": year},
         ).scalar()
     )
     assert task.state == "closed"
@@ -168,3 +170,19 @@ def test_period_evaluation_shows_years_and_gaps(client, login, year_with_work):
     assert "整个期间没有安排工作的重点任务" in page and f.key_task(1).title_zh in page
     assert client.get("/evaluation/?scope=nonsense").status_code == 404
     assert client.get("/evaluation/?scope=midterm").status_code == 200
+
+
+def test_components_with_nothing_to_measure_show_a_dash_not_zero(client, login, year_with_work):
+    """A unit with no task verified has no quality rate: the page shows "—", not "0%"."""
+    results = _results(year_with_work)
+    untouched = next(r for name, r in results.items() if name not in (PORT, COMMERCE))
+    assert untouched.record.quality_count == 0 and untouched.rates["quality"] is None
+    assert results[COMMERCE].rates["quality"] == 100.0
+    login("leader.dl")
+    page = client.get(f"/evaluation/?scope={year_with_work.key}").get_data(as_text=True)
+    import re
+
+    row = page.split(untouched.body.name_zh, 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    # completion 0 % of one task is a real 0 %; nothing due, nothing verified, no report owed is not
+    assert cells[1:6] == ["0%", "—", "100%", "—", "—"]

@@ -99,6 +99,7 @@ GET = {
     "/supervision/reports/{report}/download": READERS,
     "/evaluation/": READERS,
     "/evaluation/rubric": MANAGERS,
+    "/supervision/traffic-rule": MANAGERS,
     "/evaluation/{year}/units/{port}": READERS,
 }
 
@@ -163,6 +164,7 @@ POST = {
     "/visits/{visit}/outcomes/{outcome}/assign": NOT_ORGANISER,
     "/supervision/reports": NOT_READER,
     "/evaluation/rubric": NOT_MANAGER,
+    "/supervision/traffic-rule": NOT_MANAGER,
     "/evaluation/{year}/units/{port}": NOT_MANAGER,
 }
 

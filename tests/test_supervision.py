@@ -342,3 +342,397 @@ def test_chart_labels_are_escaped():
 
     svg = str(bars([("<script>alert(1)</script>", (50.0,))], [("a&b", "bar-primary")], "t<"))
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "a&amp;b" in svg
+
+
+# --- on time means on time in Beijing ---------------------------------------------------------
+
+
+def _close_at(task, local, quality=5):
+    """Close a submitted task at a Beijing wall-clock moment."""
+    task.state, task.results, task.percent_complete = "submitted", "完成", 100
+    db.session.commit()
+    with frozen_at(local):
+        tasks.close(task, f.user("lead.dl"), quality=quality)
+    db.session.commit()
+
+
+def test_on_time_is_judged_by_the_date_in_beijing(client, login, plan):
+    """Closed at 07:00 in Beijing the day after the deadline is stored as 23:00 UTC on the deadline
+    day: late everywhere. Closed at 23:30 in Beijing on the deadline day: on time everywhere."""
+    from datetime import datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from coordination.evaluation import queries as evaluation
+    from coordination.timeutil import by_day
+
+    late = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
+    in_time = db.session.query(Assignment).filter_by(body_id=f.body("上海市交通委员会").id).one()
+    deadline = late.original_deadline
+    assert in_time.original_deadline == deadline
+    _close_at(late, datetime(deadline.year, deadline.month, deadline.day, 7) + timedelta(days=1))
+    _close_at(in_time, datetime(deadline.year, deadline.month, deadline.day, 23, 30))
+    assert late.closed_at.date() == deadline and late.closed_at.hour == 23  # the UTC trap
+    assert not by_day(late.closed_at, deadline) and by_day(in_time.closed_at, deadline)
+    year = local_today().year + 1
+    _, total = _figures()
+    assert (total.closed, total.closed_on_time) == (2, 1)
+    units = {u.body.name_zh: u for u in queries.units(f.mechanism().id, year, local_today())}
+    port, transport = units["大连港口与口岸局"], units["上海市交通委员会"]
+    assert (port.closed_on_time, port.closed_late, port.average_late_days) == (0, 1, 1.0)
+    assert (transport.closed_on_time, transport.closed_late, transport.average_late_days) == (1, 0, None)
+    scope = evaluation.scope_of(f.mechanism(), str(year))
+    records = {r.body.name_zh: r.record for r in evaluation.results(f.mechanism(), scope, local_today())}
+    assert (records["大连港口与口岸局"].closed_on_time, records["上海市交通委员会"].closed_on_time) == (0, 1)
+    login("leader.dl")
+    book = load_workbook(BytesIO(client.get(f"/supervision/report.xlsx?year={year}").data))
+    total_row = next(row for row in book["汇总"].iter_rows(values_only=True) if row[0] == "合计")
+    assert total_row[3:5] == (2, 1) and total_row[8] == 0.5
+    unit_rows = {row[0]: row for row in book["单位情况"].iter_rows(min_row=3, values_only=True)}
+    assert unit_rows["大连港口与口岸局"][4:7] == (0, 0.0, 1.0)
+    assert unit_rows["上海市交通委员会"][4:7] == (1, 1.0, "—")
+
+
+# --- one traffic-light rule: SQL and Python agree --------------------------------------------
+
+
+def _insert_tasks(specs, today):
+    """Rows straight into the table (rolled back by the caller): (deadline, percent, pending,
+    state, created_at UTC)."""
+    from sqlalchemy import insert
+
+    from coordination.assignments.models import ExtensionRequest
+
+    mechanism, body, liaison = f.mechanism().id, f.body("大连港口与口岸局").id, f.user("liaison.dl.port").id
+    rows = [
+        {
+            "mechanism_id": mechanism,
+            "body_id": body,
+            "role": "lead",
+            "title": f"t{i}",
+            "state": state,
+            "original_deadline": deadline,
+            "current_deadline": deadline,
+            "percent_complete": percent,
+            "created_at": created,
+        }
+        for i, (deadline, percent, _pending, state, created) in enumerate(specs)
+    ]
+    ids = list(
+        db.session.scalars(insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), rows)
+    )
+    pending = [
+        {
+            "assignment_id": id_,
+            "requested_by_id": liaison,
+            "reason": "x",
+            "requested_date": today + timedelta(days=90),
+            "deadline_at_request": spec[0],
+        }
+        for id_, spec in zip(ids, specs, strict=True)
+        if spec[2]
+    ]
+    if pending:
+        db.session.execute(insert(ExtensionRequest), pending)
+    return dict(zip(ids, specs, strict=True))
+
+
+def _python_light(spec, today, rule):
+    from coordination.timeutil import local_date
+    from workflows.assignment import AssignmentState
+    from workflows.traffic import assess
+
+    deadline, percent, pending, state, created = spec
+    return assess(
+        AssignmentState(state), deadline, today, percent, pending, local_date(created), rule
+    ).light.value
+
+
+def _sql_lights(ids, today, rule):
+    from sqlalchemy import select
+
+    from coordination.assignments.queries import light_sql
+
+    return dict(
+        db.session.execute(select(Assignment.id, light_sql(today, rule)).where(Assignment.id.in_(ids))).all()
+    )
+
+
+def test_sql_light_equals_python_light_on_every_day_of_a_year(app):
+    """Every today of 2026 (weekends, holidays, adjusted working days) against every deadline from
+    three days before to sixteen after, below and at the at-risk percentage, with and without a
+    pending extension, for a task assigned on 1 December 2025 at 01:00 in Beijing."""
+    from datetime import date, datetime
+
+    from workflows.traffic import TrafficRule
+
+    rule = TrafficRule()
+    created = datetime(2025, 11, 30, 17)  # 01:00 on 1 December in Beijing
+    specs = []
+    day = date(2025, 12, 28)
+    while day <= date(2027, 1, 17):
+        specs += [(day, 0, False, "in_progress", created), (day, 80, False, "acknowledged", created)]
+        specs += [(day, 95, True, "returned", created), (day, 10, False, "submitted", created)]
+        day += timedelta(days=1)
+    rows = _insert_tasks(specs, date(2026, 1, 1))
+    by_deadline: dict = {}
+    for id_, spec in rows.items():
+        by_deadline.setdefault(spec[0], []).append(id_)
+    checked = 0
+    try:
+        today = date(2026, 1, 1)
+        while today.year == 2026:
+            ids = [i for offset in range(-3, 17) for i in by_deadline[today + timedelta(days=offset)]]
+            sql = _sql_lights(ids, today, rule)
+            for id_ in ids:
+                assert sql[id_] == _python_light(rows[id_], today, rule), (today, rows[id_])
+                checked += 1
+            today += timedelta(days=1)
+    finally:
+        db.session.rollback()
+    assert checked == 365 * 20 * 4
+
+
+def test_sql_light_equals_python_light_property(app):
+    """Any today of the year, deadline, progress, pending extension, state, assignment moment (at
+    any hour: its Beijing date is the start of its time) and rule: SQL and Python give one light."""
+    from datetime import date, datetime, time
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from workflows.traffic import TrafficRule
+
+    states = st.sampled_from(["assigned", "acknowledged", "in_progress", "returned", "submitted", "closed"])
+    task = st.tuples(
+        st.integers(-10, 60),  # deadline, days from today
+        st.one_of(st.sampled_from([0, 19, 20, 79, 80, 100]), st.integers(0, 100)),
+        st.booleans(),
+        states,
+        st.integers(-5, 400),  # assigned this many days before today (negative: after)
+        st.integers(0, 23),  # at this UTC hour
+    )
+    rules = st.sampled_from(
+        [TrafficRule(), TrafficRule(lag_points=None), TrafficRule(3, 50, 5), TrafficRule(0, 100, 1)]
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        today=st.dates(date(2026, 1, 1), date(2026, 12, 31)),
+        drawn=st.lists(task, min_size=1, max_size=12),
+        rule=rules,
+    )
+    def check(today, drawn, rule):
+        specs = [
+            (
+                today + timedelta(days=deadline),
+                percent,
+                pending,
+                state,
+                datetime.combine(today - timedelta(days=before), time(hour)),
+            )
+            for deadline, percent, pending, state, before, hour in drawn
+        ]
+        try:
+            rows = _insert_tasks(specs, today)
+            sql = _sql_lights(list(rows), today, rule)
+            for id_, spec in rows.items():
+                assert sql[id_] == _python_light(spec, today, rule), (today, spec, rule)
+        finally:
+            db.session.rollback()
+
+    check()
+
+
+def test_the_overview_counts_at_risk_by_the_tasks_own_lights(plan):
+    """A deadline on a Saturday just past the 5th working day is at risk in the overview, as on
+    the task page; so is a task far behind its schedule."""
+    from datetime import date, datetime
+
+    from coordination.assignments.queries import assessment_of, traffic_rule_of
+
+    friday = date(2026, 11, 13)
+    saturday = date(2026, 11, 21)
+    task = db.session.query(Assignment).order_by(Assignment.id).first()
+    task.current_deadline = task.original_deadline = saturday
+    db.session.commit()
+    year = local_today().year + 1
+    rule = traffic_rule_of(f.mechanism())
+    with frozen_at(datetime(2026, 11, 13, 10)):
+        rows = queries.overview(f.mechanism().id, year, friday)
+        assert queries.totals(rows).at_risk == 1
+        assert assessment_of(task, friday, False, rule).light == "yellow"
+
+
+# --- every task counted, everywhere the same -------------------------------------------------
+
+
+def _meeting_with_decision(starts_utc, key_task, units):
+    from coordination.meetings.models import Decision, Meeting
+
+    meeting = Meeting(
+        mechanism_id=f.mechanism().id,
+        title="联席会议",
+        starts_at=starts_utc,
+        ends_at=starts_utc + timedelta(hours=2),
+        host_party_id=f.mechanism().parties[1].id,
+        state="held",
+    )
+    decision = Decision(
+        meeting=meeting,
+        text=f"议定事项{starts_utc:%Y%m%d}{len(units)}",
+        deadline=f.later(90),
+        body_ids=[f.body(u).id for u in units],
+        key_task_id=key_task and f.key_task(key_task).id,
+    )
+    db.session.add_all([meeting, decision])
+    db.session.flush()
+    tasks.create_from_decision(decision, f.user("lead.sh"))
+
+
+def _visit_with_outcome(starts_on, units):
+    from coordination.visits.models import Visit, VisitOutcome
+
+    sh, dl = f.mechanism().parties
+    visit = Visit(
+        mechanism_id=f.mechanism().id,
+        title="高层互访",
+        visiting_party_id=sh.id,
+        host_party_id=dl.id,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=2),
+        leader_name="张三",
+        state="completed",
+    )
+    outcome = VisitOutcome(
+        visit=visit, text="共建产业园", deadline=f.later(120), body_ids=[f.body(u).id for u in units]
+    )
+    db.session.add_all([visit, outcome])
+    db.session.flush()
+    tasks.create_from_outcome(outcome, f.user("lead.sh"))
+
+
+def test_every_figure_counts_the_same_tasks_of_the_year(client, login, plan):
+    """A year of plan, decision and outcome tasks: the overview, the map, the key-task page, the
+    unit table, the per-plan page, the evaluation, the workbook and the print view all count what
+    a direct SQL count finds. A meeting at 00:30 on 1 January in Beijing is the new year's."""
+    from datetime import date, datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from coordination.evaluation import queries as evaluation
+
+    year = local_today().year + 1
+    _meeting_with_decision(datetime(year - 1, 12, 31, 16, 30), 7, ["大连港口与口岸局", "大连市商务局"])
+    _meeting_with_decision(datetime(year - 1, 12, 31, 16, 30), None, ["大连市科学技术局"])
+    _meeting_with_decision(datetime(year - 1, 12, 31, 15, 30), 7, ["上海市商务委员会"])  # 23:30: last year
+    _visit_with_outcome(date(year, 3, 1), ["上海市交通委员会"])
+    db.session.commit()
+    params = {"y": year, "a": f"{year}-01-01", "b": f"{year}-12-31"}
+    params |= {"from_utc": f"{year - 1}-12-31 16:00:00", "to_utc": f"{year}-12-31 16:00:00"}
+    of_year = (
+        "a.state != 'cancelled' AND ("
+        " a.plan_item_id IN (SELECT i.id FROM plan_items i JOIN annual_plans p ON i.plan_id = p.id"
+        "  WHERE p.year = :y)"
+        " OR a.decision_id IN (SELECT d.id FROM decisions d JOIN meetings m ON d.meeting_id = m.id"
+        "  WHERE m.starts_at >= :from_utc AND m.starts_at < :to_utc)"
+        " OR a.visit_outcome_id IN (SELECT o.id FROM visit_outcomes o JOIN visits v ON o.visit_id = v.id"
+        "  WHERE v.starts_on BETWEEN :a AND :b))"
+    )
+
+    def direct(extra="TRUE"):
+        return db.session.execute(
+            text(f"SELECT count(*) FROM assignments a WHERE {of_year} AND {extra}"),  # noqa: S608 - constants
+            params,
+        ).scalar_one()
+
+    expected = direct()
+    assert expected == 7 + 2 + 1 + 1
+    per_unit = dict(
+        db.session.execute(
+            text(
+                "SELECT b.name_zh, count(*) FROM assignments a JOIN bodies b ON a.body_id = b.id"  # noqa: S608
+                f" WHERE {of_year} GROUP BY b.name_zh"
+            ),
+            params,
+        ).all()
+    )
+    # overview and map
+    figures, total = _figures()
+    assert total.assignments == expected
+    assert (
+        figures[7].assignments == direct("a.key_task_id = (SELECT id FROM key_tasks WHERE number = 7)") == 5
+    )
+    rows = queries.overview(f.mechanism().id, year, local_today())
+    other = next(r for r in rows if r.area is None)
+    assert other.figures.assignments == direct("a.key_task_id IS NULL") == 2
+    login("leader.dl")
+    page = client.get(f"/supervision/?year={year}").get_data(as_text=True)
+    assert f'<div class="stat-value">{expected}</div>' in page
+    assert "0/5" in page and "会议议定事项 / 考察成果" in page
+    assert '<div class="stat-value">—</div>' in page  # nothing closed: no on-time rate, not 0 %
+    # key-task page
+    page = client.get("/framework/key-tasks/7").get_data(as_text=True)
+    assert f'<tr><td>{year}</td><td class="num">5</td>' in page and "议定事项" in page
+    # unit table
+    units = {u.body.name_zh: u.assignments for u in queries.units(f.mechanism().id, year, local_today())}
+    assert units == per_unit and sum(units.values()) == expected
+    # per-plan page: the plan's own tasks
+    chart = queries.burndown(plan, local_today())
+    assert chart.planned[0][1] == direct("a.plan_item_id IS NOT NULL") == 7
+    # evaluation
+    scope = evaluation.scope_of(f.mechanism(), str(year))
+    scored = {r.body.name_zh: r.record.tasks for r in evaluation.results(f.mechanism(), scope, local_today())}
+    assert scored == per_unit
+    # workbook and print view
+    book = load_workbook(BytesIO(client.get(f"/supervision/report.xlsx?year={year}").data))
+    total_row = next(row for row in book["汇总"].iter_rows(values_only=True) if row[0] == "合计")
+    assert total_row[2] == expected
+    assert sum(row[2] for row in book["单位情况"].iter_rows(min_row=3, values_only=True)) == expected
+    assert sum(row[3] for row in book["考核评估"].iter_rows(min_row=3, values_only=True)) == expected
+    page = client.get(f"/supervision/print?scope={year}").get_data(as_text=True)
+    assert f'<div class="stat-value">{expected}</div>' in page and "会议议定事项 / 考察成果" in page
+
+
+def test_lead_departments_set_the_time_proportional_rule_and_pages_say_why(client, login, plan):
+    """A task assigned 100 days ago, due in 60, reported at 10 %: 62.5 % of its time is gone, so it
+    is 52 points behind and yellow, and its page and the list say so. The lead department turns the
+    check off (audited): green again. Bad input gets a Chinese message and changes nothing."""
+    from coordination.audit.models import AuditEvent
+    from coordination.timeutil import utcnow
+
+    task = db.session.query(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id).one()
+    task.created_at = utcnow() - timedelta(days=100)
+    task.current_deadline = task.original_deadline = local_today() + timedelta(days=60)
+    task.percent_complete = 10
+    db.session.commit()
+    login("liaison.dl.port")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "light-yellow" in page and "落后序时进度52个百分点" in page
+    assert "落后序时进度52个百分点" in client.get("/tasks").get_data(as_text=True)
+    assert client.get("/supervision/traffic-rule").status_code == 403
+    login("lead.sh")
+    year = local_today().year + 1
+    assert queries.totals(queries.overview(f.mechanism().id, year, local_today())).at_risk == 1
+    form = client.get("/supervision/traffic-rule").get_data(as_text=True)
+    assert "红黄绿灯规则" in form and 'name="lag_points"' in form
+    bad = client.post(
+        "/supervision/traffic-rule",
+        data={"warning_workdays": "5", "at_risk_percent": "80", "lag_enabled": "y", "lag_points": "0"},
+    )
+    assert bad.status_code == 200 and "须在 1 至 100 之间。" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert f.mechanism().traffic_rule is None
+    response = client.post(
+        "/supervision/traffic-rule", data={"warning_workdays": "5", "at_risk_percent": "80"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert f.mechanism().traffic_rule == {"warning_workdays": 5, "at_risk_percent": 80, "lag_points": None}
+    event = db.session.query(AuditEvent).filter_by(action="supervision.traffic_rule").one()
+    assert event.actor_id == f.user("lead.sh").id
+    assert queries.totals(queries.overview(f.mechanism().id, year, local_today())).at_risk == 0
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "light-green" in page and "落后序时进度" not in page

@@ -24,7 +24,13 @@ class AssignmentState(StrEnum):
 
 S = AssignmentState
 TERMINAL_STATES = frozenset({S.CLOSED, S.CANCELLED})
+# "Open": still the unit's to do. The one definition, for Python and (as OPEN_VALUES) for SQL.
 OPEN_STATES = frozenset({S.ASSIGNED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED})
+# Not yet finished: open, or completed by the unit and waiting for verification.
+UNFINISHED_STATES = OPEN_STATES | {S.SUBMITTED}
+OPEN_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in OPEN_STATES))
+UNFINISHED_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in UNFINISHED_STATES))
+TERMINAL_VALUES: tuple[str, ...] = tuple(sorted(s.value for s in TERMINAL_STATES))
 UNIT = (ROLE_UNIT_LIAISON,)
 LEAD = (ROLE_LEAD_DEPARTMENT, ROLE_ADMIN)
 

@@ -83,6 +83,18 @@ def components(record: UnitRecord) -> dict[str, float]:
     }
 
 
+def measured(record: UnitRecord) -> dict[str, bool]:
+    """Whether each component has anything to measure yet: where not, pages show "—", not a
+    rate (the score still treats it as components() says)."""
+    return {
+        "completion": record.tasks > 0,
+        "timeliness": record.due > 0,
+        "extensions": record.tasks > 0,
+        "quality": record.quality_count > 0,
+        "reporting": record.reports_expected > 0,
+    }
+
+
 def score(record: UnitRecord, rubric: Rubric) -> float:
     """0–100, two decimals: the weighted sum of the components."""
     weights = rubric.weights()

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.timeutil import closed_by, days_from, local_date, local_date_of
 from coordination.views_util import int_arg
-from workflows.assignment import AssignmentState
+from workflows.assignment import OPEN_VALUES, TERMINAL_VALUES, AssignmentState
+from workflows.traffic import Assessment, Light, TrafficRule, assess, warning_horizon
 
-OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
 SORTS = {
     "deadline": (Assignment.current_deadline.asc(), Assignment.id.asc()),
     "-deadline": (Assignment.current_deadline.desc(), Assignment.id.desc()),
@@ -72,7 +74,71 @@ class TaskFilters:
 
 def overdue_clause(today: date) -> Any:
     # Derived, never stored: open and past the current deadline.
-    return Assignment.state.in_(OPEN_STATES) & (Assignment.current_deadline < today)
+    return Assignment.state.in_(OPEN_VALUES) & (Assignment.current_deadline < today)
+
+
+def closed_on_time() -> ColumnElement[bool]:
+    """Closed on or before the ORIGINAL deadline, the closing moment's date taken in Beijing."""
+    return and_(Assignment.state == "closed", closed_by(Assignment.closed_at, Assignment.original_deadline))
+
+
+def closed_late() -> ColumnElement[bool]:
+    return and_(
+        Assignment.state == "closed", local_date_of(Assignment.closed_at) > Assignment.original_deadline
+    )
+
+
+# --- the traffic light ---------------------------------------------------------------------
+
+
+def traffic_rule_of(mechanism: Any) -> TrafficRule:
+    return TrafficRule.from_dict(getattr(mechanism, "traffic_rule", None))
+
+
+def assessment_of(assignment: Assignment, today: date, pending: bool, rule: TrafficRule) -> Assessment:
+    """The light of one task, in Python: its time runs from the day it was assigned."""
+    return assess(
+        AssignmentState(assignment.state),
+        assignment.current_deadline,
+        today,
+        assignment.percent_complete,
+        pending,
+        local_date(assignment.created_at),
+        rule,
+    )
+
+
+def pending_extension_clause() -> ColumnElement[bool]:
+    return Assignment.id.in_(
+        select(ExtensionRequest.assignment_id).where(ExtensionRequest.state == "pending")
+    )
+
+
+def light_sql(today: date, rule: TrafficRule) -> ColumnElement[str]:
+    """workflows.traffic.assess as one SQL CASE over the assignments row: the same states, the
+    same working-day horizon (computed once, in Python), the same whole-number lag test."""
+    deadline, percent = Assignment.current_deadline, Assignment.percent_complete
+    today_value = literal(today, Assignment.current_deadline.type)
+    when: list[tuple[Any, str]] = [
+        (Assignment.state.in_(TERMINAL_VALUES), Light.NONE.value),
+        (and_(Assignment.state.in_(OPEN_VALUES), deadline < today_value), Light.RED.value),
+        (Assignment.state == AssignmentState.SUBMITTED.value, Light.GREEN.value),
+        (pending_extension_clause(), Light.YELLOW.value),
+        (
+            and_(deadline < warning_horizon(today, rule.warning_workdays), percent < rule.at_risk_percent),
+            Light.YELLOW.value,
+        ),
+    ]
+    if rule.lag_points is not None:
+        start = local_date_of(Assignment.created_at)
+        total = days_from(start, deadline)
+        when.append(
+            (
+                and_(total > 0, (percent + rule.lag_points) * total < 100 * days_from(start, today_value)),
+                Light.YELLOW.value,
+            )
+        )
+    return case(*when, else_=Light.GREEN.value)
 
 
 def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Select:
@@ -82,7 +148,7 @@ def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Se
     if filters.unit:
         query = query.where(Assignment.body_id == filters.unit)
     if filters.state == "open":
-        query = query.where(Assignment.state.in_(OPEN_STATES))
+        query = query.where(Assignment.state.in_(OPEN_VALUES))
     elif filters.state:
         query = query.where(Assignment.state == filters.state)
     if filters.key_task:

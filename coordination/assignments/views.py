@@ -24,7 +24,7 @@ from coordination.assignments.forms import (
 from coordination.assignments.models import Assignment, Attachment, ExtensionRequest
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ACTION_LABELS
+from coordination.labels import ACTION_LABELS, light_reason
 from coordination.organizations.queries import current_mechanism
 from coordination.page_cache import cached_page
 from coordination.plans.queries import unit_choices
@@ -34,7 +34,7 @@ from coordination.views_util import attempt, form_version, int_arg, page_arg, pa
 from workflows import assignment as flow
 from workflows import extension as extension_flow
 from workflows.base import allowed_actions, roles_for
-from workflows.traffic import traffic_light
+from workflows.traffic import Assessment, TrafficRule
 
 bp = Blueprint("assignments", __name__)
 
@@ -63,14 +63,15 @@ def _actionable(assignment_id: int, action: str) -> Assignment:
     return assignment
 
 
-def light_of(assignment: Assignment, pending: bool) -> str:
-    return traffic_light(
-        flow.AssignmentState(assignment.state),
-        assignment.current_deadline,
-        local_today(),
-        assignment.percent_complete,
-        pending,
-    ).value
+@dataclass(frozen=True)
+class LightShown:
+    value: str
+    reason: str
+
+
+def light_of(assignment: Assignment, pending: bool, rule: TrafficRule) -> LightShown:
+    assessment: Assessment = queries.assessment_of(assignment, local_today(), pending, rule)
+    return LightShown(assessment.light.value, light_reason(assessment, rule))
 
 
 @bp.route("/tasks")
@@ -86,10 +87,11 @@ def index() -> Any:
     rows, total = queries.page_of(queries.filtered(filters, today, body_ids), filters.sort, page, size)
     pending = queries.pending_extension_ids([a.id for a in rows])
     mechanism = current_mechanism()
+    rule = queries.traffic_rule_of(mechanism)
     return render_template(
         "assignments/index.html",
         rows=rows,
-        lights={a.id: light_of(a, a.id in pending) for a in rows},
+        lights={a.id: light_of(a, a.id in pending, rule) for a in rows},
         total=total,
         page=page,
         pages=page_count(total, size),
@@ -140,7 +142,9 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
         actions=offered,
         can_extend="extension" in offered,
         can_decide=bool(roles & {"lead_department", "admin"}),
-        light=light_of(assignment, _extension_waiting(assignment)),
+        light=light_of(
+            assignment, _extension_waiting(assignment), queries.traffic_rule_of(assignment.body.mechanism)
+        ),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
         history=queries.history(assignment),
         supervision=queries.supervision(assignment),

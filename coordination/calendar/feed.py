@@ -11,8 +11,7 @@ from coordination.calendar import ics
 from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
 from coordination.visits.models import Visit
-
-OPEN = ("assigned", "acknowledged", "in_progress", "returned", "submitted")
+from workflows.assignment import UNFINISHED_VALUES
 
 
 def for_user(user: User) -> bytes:
@@ -36,7 +35,9 @@ def for_user(user: User) -> bytes:
     body_ids = permissions.liaison_body_ids(user)
     if body_ids:
         tasks = db.session.scalars(
-            select(Assignment).where(Assignment.body_id.in_(body_ids), Assignment.state.in_(OPEN))
+            select(Assignment).where(
+                Assignment.body_id.in_(body_ids), Assignment.state.in_(UNFINISHED_VALUES)
+            )
         ).all()
         events += [ics.deadline_event(a) for a in tasks]
     calendar = ics.calendar(events, None)

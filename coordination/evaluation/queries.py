@@ -1,7 +1,8 @@
 """Each member unit's record over an evaluated span of years, scored by the mechanism's rubric.
 
-What counts: every task (plan item, meeting decision, visit outcome) assigned to the unit whose
-ORIGINAL deadline falls within the span, cancelled tasks left out. Timeliness is judged against
+What counts: every task of the span's years as coordination.supervision.years defines them (plan
+items by the plan's year, meeting decisions and visit outcomes by the meeting's or visit's year),
+cancelled tasks left out: the same tasks the overview and the unit table count. Timeliness is judged against
 that original deadline; an approved extension does not excuse lateness, it is counted separately.
 """
 
@@ -13,14 +14,17 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from coordination.assignments.models import Assignment, ExtensionRequest, ProgressReport
+from coordination.assignments.queries import closed_on_time
 from coordination.auth.models import User
 from coordination.evaluation.models import EvaluationAdjustment
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism
 from coordination.plans.models import AnnualPlan, PlanItem
-from coordination.timeutil import as_date
+from coordination.supervision.years import tasks_of_years
+from coordination.timeutil import as_date, local_date_of
 from workflows import evaluation
 from workflows.reminders import period_ends
 
@@ -75,13 +79,16 @@ class Result:
     commended: bool = False
     credited: list[tuple[User, int]] = field(default_factory=list)  # people, tasks they closed
 
+    @property
+    def rates(self) -> dict[str, float | None]:
+        """Each component in per cent, None where there is nothing to measure yet."""
+        shown = evaluation.measured(self.record)
+        return {name: 100 * share if shown[name] else None for name, share in self.components.items()}
 
-def _in_scope(mechanism_id: int, scope: Scope):
-    return and_(
-        Assignment.mechanism_id == mechanism_id,
-        Assignment.state != "cancelled",
-        Assignment.original_deadline >= date(scope.first_year, 1, 1),
-        Assignment.original_deadline <= date(scope.last_year, 12, 31),
+
+def _in_scope(mechanism_id: int, scope: Scope) -> ColumnElement[bool]:
+    return Assignment.id.in_(
+        select(tasks_of_years(mechanism_id, scope.first_year, scope.last_year).c.assignment_id)
     )
 
 
@@ -90,7 +97,7 @@ def records(mechanism_id: int, scope: Scope, today: date) -> dict[int, evaluatio
     reporting discipline (which follows each plan's cadence, as the reminders do)."""
     where = _in_scope(mechanism_id, scope)
     closed = Assignment.state == "closed"
-    on_time = and_(closed, func.date(Assignment.closed_at) <= Assignment.original_deadline)
+    on_time = closed_on_time()
     due = closed | (Assignment.original_deadline < today)
     totals = db.session.execute(
         select(
@@ -121,7 +128,7 @@ def records(mechanism_id: int, scope: Scope, today: date) -> dict[int, evaluatio
     # Reports fell due at each period end while the task was open, up to its deadline: the
     # count depends only on (cadence, issue date, end date), so tasks are grouped by those and
     # by their number of reports, and each group is worked out once.
-    closed_day = func.date(Assignment.closed_at)
+    closed_day = local_date_of(Assignment.closed_at)
     end = case(
         (and_(Assignment.closed_at.is_not(None), closed_day < Assignment.current_deadline), closed_day),
         (and_(Assignment.closed_at.is_(None), Assignment.current_deadline > today), literal(today, Date)),

@@ -34,4 +34,14 @@ def key_task(number: int) -> Any:
         select(KeyTask).where(KeyTask.mechanism_id == mechanism.id, KeyTask.number == number)
     )
     items, by_item = queries.items_of_key_task(task, current_user)
-    return render_template("framework/key_task.html", task=task, items=items, by_item=by_item)
+    return render_template(
+        "framework/key_task.html",
+        task=task,
+        items=items,
+        by_item=by_item,
+        years=queries.key_task_years(task),
+        others=[
+            (a, permissions.can_view_assignment(current_user, a))
+            for a in queries.other_tasks_of_key_task(task)
+        ],
+    )

@@ -15,6 +15,7 @@ from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
 from coordination.timeutil import local_today
+from workflows.assignment import OPEN_VALUES
 from workflows.workdays import add_workdays
 
 bp = Blueprint("main", __name__)
@@ -51,14 +52,13 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
     if not permissions.reads_everything(current_user):
         scope = scope.where(Assignment.body_id.in_(permissions.liaison_body_ids(current_user) or {-1}))
     ids = scope.with_only_columns(Assignment.id).scalar_subquery()
-    open_states = ("assigned", "acknowledged", "in_progress", "returned")
     soon = add_workdays(today, 5)
     row = db.session.execute(
         select(
-            func.count().filter(Assignment.state.in_(open_states)),
+            func.count().filter(Assignment.state.in_(OPEN_VALUES)),
             func.count().filter(overdue_clause(today)),
             func.count().filter(
-                Assignment.state.in_(open_states), Assignment.current_deadline.between(today, soon)
+                Assignment.state.in_(OPEN_VALUES), Assignment.current_deadline.between(today, soon)
             ),
             func.count().filter(Assignment.state == "assigned"),
             func.count().filter(Assignment.state == "returned"),
@@ -66,7 +66,7 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
         ).where(Assignment.id.in_(ids))
     ).one()
     upcoming = db.session.scalars(
-        scope.where(Assignment.state.in_(open_states))
+        scope.where(Assignment.state.in_(OPEN_VALUES))
         .options(joinedload(Assignment.body))
         .order_by(Assignment.current_deadline)
         .limit(8)

@@ -7,15 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from coordination.assignments.models import Assignment, ExtensionRequest
-from coordination.assignments.queries import OPEN_STATES
+from coordination.assignments.queries import assessment_of, traffic_rule_of
 from coordination.extensions import db
 from coordination.meetings.models import Meeting
 from coordination.organizations.models import Mechanism
 from coordination.plans.models import AnnualPlan
 from coordination.timeutil import local_today
 from coordination.visits.models import Visit
-from workflows.assignment import AssignmentState
-from workflows.traffic import Light, traffic_light
+from workflows.assignment import OPEN_VALUES
+from workflows.traffic import Light
 
 
 def meetings_of(mechanism: Mechanism) -> list[Meeting]:
@@ -71,18 +71,13 @@ def agenda_suggestions(meeting: Meeting) -> list[dict[str, Any]]:
     )
     tasks = db.session.scalars(
         select(Assignment)
-        .where(Assignment.mechanism_id == meeting.mechanism_id, Assignment.state.in_(OPEN_STATES))
+        .where(Assignment.mechanism_id == meeting.mechanism_id, Assignment.state.in_(OPEN_VALUES))
         .options(joinedload(Assignment.body))
         .order_by(Assignment.current_deadline)
     ).all()
+    rule = traffic_rule_of(db.session.get(Mechanism, meeting.mechanism_id))
     for task in tasks:
-        light = traffic_light(
-            AssignmentState(task.state),
-            task.current_deadline,
-            today,
-            task.percent_complete,
-            task.id in pending,
-        )
+        light = assessment_of(task, today, task.id in pending, rule).light
         if light in (Light.RED, Light.YELLOW):
             label = "逾期" if light == Light.RED else "有风险"
             title = f"督办：{task.title}（{task.body.name_zh}，{label}，时限{task.current_deadline}）"

@@ -50,6 +50,9 @@ class Mechanism(db.Model):
     reminder_policy: Mapped[dict | None] = mapped_column(JSON)
     # Evaluation weights and commendation rule (workflows.evaluation.Rubric); empty = defaults.
     evaluation_rubric: Mapped[dict | None] = mapped_column(JSON)
+    # Traffic-light thresholds and the time-proportional lag (workflows.traffic.TrafficRule);
+    # empty = defaults.
+    traffic_rule: Mapped[dict | None] = mapped_column(JSON)
 
     parties: Mapped[list[Party]] = relationship(back_populates="mechanism", order_by="Party.position")
 

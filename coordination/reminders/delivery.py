@@ -38,6 +38,7 @@ from coordination.notifications.mail import Transport, after_failure
 from coordination.reminders.models import Reminder
 from coordination.timeutil import to_local, utcnow
 from coordination.urls import external_url
+from workflows.assignment import OPEN_VALUES
 from workflows.reminders import next_sending_moment
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def deliver(user_ids: list[int]) -> int:
         db.session.scalars(
             select(Assignment.id).where(
                 Assignment.id.in_(task_ids),
-                Assignment.state.in_(("assigned", "acknowledged", "in_progress", "returned")),
+                Assignment.state.in_(OPEN_VALUES),
             )
         )
     )

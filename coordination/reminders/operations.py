@@ -12,6 +12,7 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
 from coordination.organizations.models import Mechanism
+from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy
 
 
@@ -41,7 +42,7 @@ def resync_all(mechanism_id: int) -> int:
 
     count = 0
     open_tasks = select(Assignment).where(
-        Assignment.mechanism_id == mechanism_id, Assignment.state.in_(schedule.OPEN_STATES)
+        Assignment.mechanism_id == mechanism_id, Assignment.state.in_(OPEN_VALUES)
     )
     for assignment in db.session.scalars(open_tasks):
         schedule.sync_assignment(assignment)

@@ -19,9 +19,8 @@ from coordination.jobs import enqueue_after_commit
 from coordination.organizations.models import Body, Tier
 from coordination.reminders.models import Reminder
 from coordination.timeutil import LOCAL_TZ, local_today
+from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders, send_time
-
-OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
 
 
 def policy_of(mechanism: Any) -> Policy:
@@ -107,7 +106,7 @@ def _wake_at(moment: datetime) -> None:
 def sync_assignment(assignment: Any) -> None:
     today = local_today()
     wanted: dict[str, dict[str, Any]] = {}
-    if assignment.state in OPEN_STATES:
+    if assignment.state in OPEN_VALUES:
         policy = policy_of(assignment.body.mechanism)
         deadline = assignment.current_deadline
         dues: list[Due] = deadline_reminders(deadline, policy)

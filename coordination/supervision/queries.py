@@ -5,21 +5,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
 
 from coordination.assignments.models import Assignment, ExtensionRequest
+from coordination.assignments.queries import (
+    closed_late,
+    closed_on_time,
+    light_sql,
+    overdue_clause,
+    traffic_rule_of,
+)
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
-from coordination.organizations.models import Body
+from coordination.organizations.models import Body, Mechanism
 from coordination.plans.models import AnnualPlan, PlanItem
-from coordination.timeutil import as_date
-from workflows.workdays import add_workdays
+from coordination.supervision.years import tasks_of_years
+from coordination.timeutil import as_date, days_from, local_date_of
+from workflows.assignment import OPEN_VALUES
+from workflows.traffic import Light, TrafficRule
 
-OPEN = ("assigned", "acknowledged", "in_progress", "returned")
-WARNING_WORKDAYS = 5
-AT_RISK_PERCENT = 80
+FIGURES = ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk")
+
+
+def _share(part: int, whole: int) -> float | None:
+    """A rate in per cent, or None when there is nothing to count (shown as "—", not 0 %)."""
+    return 100.0 * part / whole if whole else None
 
 
 @dataclass
@@ -32,13 +44,14 @@ class Figures:
     at_risk: int = 0
 
     @property
-    def closed_percent(self) -> float:
-        return 100.0 * self.closed / self.assignments if self.assignments else 0.0
+    def closed_percent(self) -> float | None:
+        """Closed, of all the tasks."""
+        return _share(self.closed, self.assignments)
 
     @property
-    def on_time_percent(self) -> float:
+    def on_time_percent(self) -> float | None:
         """Closed by the ORIGINAL deadline, of those closed (extensions do not excuse)."""
-        return 100.0 * self.closed_on_time / self.closed if self.closed else 0.0
+        return _share(self.closed_on_time, self.closed)
 
     @property
     def light(self) -> str:
@@ -47,6 +60,10 @@ class Figures:
         if self.overdue:
             return "red"
         return "yellow" if self.at_risk else "green"
+
+    def add(self, other: Figures) -> None:
+        for name in FIGURES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
@@ -57,9 +74,18 @@ class TaskRow:
 
 @dataclass
 class AreaRow:
-    area: Area
+    """One of the 6 areas with its key tasks; area None is the row of the tasks that belong to
+    no key task (meeting decisions and visit outcomes that name none)."""
+
+    area: Area | None
     figures: Figures = field(default_factory=Figures)
     tasks: list[TaskRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.area is None:
+            return _("Meeting decisions / visit outcomes (no key task)")
+        return f"（{self.area.numeral_zh}）{self.area.title_zh}"
 
 
 def overview(
@@ -69,47 +95,36 @@ def overview(
     party_id: int | None = None,
     body_id: int | None = None,
     last_year: int | None = None,
+    rule: TrafficRule | None = None,
 ) -> list[AreaRow]:
     """Per area and key task: items, tasks, closed, closed on time, overdue, at risk, for the
-    year's plan (or the plans of year..last_year). Cancelled tasks are left out: they were
-    decided away, not failed."""
-    soon = add_workdays(today, WARNING_WORKDAYS)
-    pending = select(ExtensionRequest.assignment_id).where(ExtensionRequest.state == "pending")
-    is_open = Assignment.state.in_(OPEN)
-    overdue = and_(is_open, Assignment.current_deadline < today)
-    at_risk = and_(
-        is_open,
-        Assignment.current_deadline >= today,
-        (Assignment.id.in_(pending))
-        | and_(Assignment.current_deadline <= soon, Assignment.percent_complete < AT_RISK_PERCENT),
-    )
-    closed_on_time = and_(
-        Assignment.state == "closed", func.date(Assignment.closed_at) <= Assignment.original_deadline
-    )
-    conditions = [
-        AnnualPlan.mechanism_id == mechanism_id,
-        AnnualPlan.year.between(year, last_year or year),
-        Assignment.state != "cancelled",
-    ]
+    tasks of the year (or of year..last_year), as supervision.years defines them. Overdue and at
+    risk are the tasks' own traffic lights, in SQL. Items are the plan items of the year's plans
+    (planned work, tasks or not) and the decisions and outcomes the year's tasks came from."""
+    if rule is None:
+        rule = traffic_rule_of(db.session.get(Mechanism, mechanism_id))
+    year_tasks = tasks_of_years(mechanism_id, year, last_year)
+    light = light_sql(today, rule)
+    conditions = []
     if party_id:
         conditions.append(Assignment.body_id.in_(select(Body.id).where(Body.party_id == party_id)))
     if body_id:
         conditions.append(Assignment.body_id == body_id)
-    count = func.count(Assignment.id)
     task_rows = db.session.execute(
         select(
-            PlanItem.key_task_id,
-            count,
+            year_tasks.c.key_task_id,
+            func.count(func.distinct(Assignment.decision_id))
+            + func.count(func.distinct(Assignment.visit_outcome_id)),
+            func.count(Assignment.id),
             func.sum(case((Assignment.state == "closed", 1), else_=0)),
-            func.sum(case((closed_on_time, 1), else_=0)),
-            func.sum(case((overdue, 1), else_=0)),
-            func.sum(case((at_risk, 1), else_=0)),
+            func.sum(case((closed_on_time(), 1), else_=0)),
+            func.sum(case((light == Light.RED.value, 1), else_=0)),
+            func.sum(case((light == Light.YELLOW.value, 1), else_=0)),
         )
         .select_from(Assignment)
-        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
-        .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+        .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
         .where(*conditions)
-        .group_by(PlanItem.key_task_id)
+        .group_by(year_tasks.c.key_task_id)
     ).all()
     item_rows = dict(
         db.session.execute(
@@ -119,7 +134,7 @@ def overview(
             .group_by(PlanItem.key_task_id)
         ).all()
     )
-    by_task = {row[0]: Figures(0, *(int(v or 0) for v in row[1:])) for row in task_rows}
+    by_task = {row[0]: Figures(*(int(v or 0) for v in row[1:])) for row in task_rows}
     areas = db.session.scalars(
         select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
     ).all()
@@ -128,19 +143,20 @@ def overview(
         row = AreaRow(area)
         for task in area.key_tasks:
             figures = by_task.get(task.id, Figures())
-            figures.items = item_rows.get(task.id, 0)
+            figures.items += item_rows.get(task.id, 0)
             row.tasks.append(TaskRow(task, figures))
-            for name in ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk"):
-                setattr(row.figures, name, getattr(row.figures, name) + getattr(figures, name))
+            row.figures.add(figures)
         result.append(row)
+    other = by_task.get(None)
+    if other is not None and other.assignments:
+        result.append(AreaRow(None, other))
     return result
 
 
 def totals(rows: list[AreaRow]) -> Figures:
     total = Figures()
     for row in rows:
-        for name in ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk"):
-            setattr(total, name, getattr(total, name) + getattr(row.figures, name))
+        total.add(row.figures)
     return total
 
 
@@ -152,14 +168,6 @@ def years(mechanism_id: int) -> list[int]:
             .order_by(AnnualPlan.year.desc())
         )
     )
-
-
-def days_between(later: Any, earlier: Any) -> Any:
-    """Whole days from one date to a later one, in SQL (PostgreSQL subtracts dates; SQLite keeps
-    them as text, so through julianday)."""
-    if db.engine.dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier
 
 
 @dataclass
@@ -177,42 +185,38 @@ class UnitRow:
     submitted: int = 0  # waiting for verification
 
     @property
-    def on_time_percent(self) -> float:
-        return 100.0 * self.closed_on_time / self.closed if self.closed else 0.0
+    def on_time_percent(self) -> float | None:
+        """Closed by the original deadline, of the unit's closed tasks."""
+        return _share(self.closed_on_time, self.closed)
 
     @property
-    def average_late_days(self) -> float:
-        return self.late_days / self.closed_late if self.closed_late else 0.0
+    def average_late_days(self) -> float | None:
+        """Days late, averaged over the tasks closed late."""
+        return self.late_days / self.closed_late if self.closed_late else None
 
 
 def units(
     mechanism_id: int, year: int, today: date, party_id: int | None = None, last_year: int | None = None
 ) -> list[UnitRow]:
-    """Per member unit: its tasks of the year's plan, how many closed and closed on time against
-    the original deadline, days late, overdue now, extensions asked and granted."""
-    is_open = Assignment.state.in_(OPEN)
-    closed_date = func.date(Assignment.closed_at)
-    closed_on_time = and_(Assignment.state == "closed", closed_date <= Assignment.original_deadline)
-    closed_late = and_(Assignment.state == "closed", closed_date > Assignment.original_deadline)
-    in_year = (
-        select(Assignment.id)
-        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
-        .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
-        .where(
-            AnnualPlan.mechanism_id == mechanism_id,
-            AnnualPlan.year.between(year, last_year or year),
-            Assignment.state != "cancelled",
-        )
-    )
+    """Per member unit: its tasks of the year, how many closed and closed on time against the
+    original deadline, days late, overdue now, extensions asked and granted."""
+    is_open = Assignment.state.in_(OPEN_VALUES)
+    late = closed_late()
+    in_year = select(tasks_of_years(mechanism_id, year, last_year).c.assignment_id)
     rows = db.session.execute(
         select(
             Assignment.body_id,
             func.count(Assignment.id),
             func.sum(case((Assignment.state == "closed", 1), else_=0)),
-            func.sum(case((closed_on_time, 1), else_=0)),
-            func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
-            func.sum(case((closed_late, 1), else_=0)),
-            func.sum(case((closed_late, days_between(closed_date, Assignment.original_deadline)), else_=0)),
+            func.sum(case((closed_on_time(), 1), else_=0)),
+            func.sum(case((overdue_clause(today), 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+            func.sum(
+                case(
+                    (late, days_from(Assignment.original_deadline, local_date_of(Assignment.closed_at))),
+                    else_=0,
+                )
+            ),
             func.sum(case((is_open, 1), else_=0)),
             func.sum(case((Assignment.state == "submitted", 1), else_=0)),
         )
@@ -275,30 +279,25 @@ class PeriodFigures:
 
 def period_figures(mechanism_id: int, first_year: int, last_year: int, today: date) -> PeriodFigures:
     """Two grouped queries, whatever the number of years or tasks."""
-    is_open = Assignment.state.in_(OPEN)
-    closed_on_time = and_(
-        Assignment.state == "closed", func.date(Assignment.closed_at) <= Assignment.original_deadline
-    )
-    in_span = and_(
-        AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year >= first_year, AnnualPlan.year <= last_year
-    )
+    year_tasks = tasks_of_years(mechanism_id, first_year, last_year)
     figures = {
         year: Figures(0, int(n), int(closed or 0), int(on_time or 0), int(overdue or 0))
         for year, n, closed, on_time, overdue in db.session.execute(
             select(
-                AnnualPlan.year,
+                year_tasks.c.year,
                 func.count(Assignment.id),
                 func.sum(case((Assignment.state == "closed", 1), else_=0)),
-                func.sum(case((closed_on_time, 1), else_=0)),
-                func.sum(case((and_(is_open, Assignment.current_deadline < today), 1), else_=0)),
+                func.sum(case((closed_on_time(), 1), else_=0)),
+                func.sum(case((overdue_clause(today), 1), else_=0)),
             )
             .select_from(Assignment)
-            .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
-            .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
-            .where(in_span, Assignment.state != "cancelled")
-            .group_by(AnnualPlan.year)
+            .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
+            .group_by(year_tasks.c.year)
         )
     }
+    in_span = and_(
+        AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year >= first_year, AnnualPlan.year <= last_year
+    )
     coverage: dict[int, dict[int, int]] = {}
     for year, key_task_id, items in db.session.execute(
         select(AnnualPlan.year, PlanItem.key_task_id, func.count(PlanItem.id))
@@ -332,8 +331,8 @@ def burndown(plan: AnnualPlan, today: date) -> Burndown:
         Assignment.state != "cancelled",
     )
 
-    def by_day(column) -> dict[date, int]:  # noqa: ANN001
-        day = func.date(column)
+    def by_day(column, day) -> dict[date, int]:  # noqa: ANN001
+        # Creation and closing are moments: their day is Beijing's.
         return {
             as_date(d): n
             for d, n in db.session.execute(
@@ -341,8 +340,9 @@ def burndown(plan: AnnualPlan, today: date) -> Burndown:
             )
         }
 
-    created, closed = by_day(Assignment.created_at), by_day(Assignment.closed_at)
-    due = by_day(Assignment.original_deadline)
+    created = by_day(Assignment.created_at, local_date_of(Assignment.created_at))
+    closed = by_day(Assignment.closed_at, local_date_of(Assignment.closed_at))
+    due = by_day(Assignment.original_deadline, func.date(Assignment.original_deadline))
     total = sum(created.values())
     weeks = [start + timedelta(days=7 * i) for i in range((end - start).days // 7 + 1)]
     if weeks[-1] != end:
@@ -366,7 +366,7 @@ def upcoming(plan: AnnualPlan, today: date, days: int = 30, limit: int = 20) -> 
             .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
             .where(
                 PlanItem.plan_id == plan.id,
-                Assignment.state.in_(OPEN),
+                Assignment.state.in_(OPEN_VALUES),
                 Assignment.current_deadline <= today + timedelta(days=days),
             )
             .order_by(Assignment.current_deadline, Assignment.id)

@@ -23,10 +23,17 @@ HEADERS = [
     "按期办结",
     "已逾期",
     "有风险",
-    "销号率",
-    "按期率",
+    "销号率（占任务数）",
+    "按期率（占已销号）",
     "状态",
 ]
+NOTHING = "—"  # a rate with nothing to count: not 0 %
+
+
+def _rate(percent: float | None) -> float | str:
+    return NOTHING if percent is None else round(percent / 100, 4)
+
+
 LIGHTS = {"green": "正常", "yellow": "有风险", "red": "有逾期", "none": "未安排"}
 FILLS = {"green": "E6F4EA", "yellow": "FFF4D6", "red": "FDE8E7", "none": "F1F3F5"}
 
@@ -40,8 +47,8 @@ def _row(label: str, figures: Figures) -> list:
         figures.closed_on_time,
         figures.overdue,
         figures.at_risk,
-        round(figures.closed_percent / 100, 4),
-        round(figures.on_time_percent / 100, 4),
+        _rate(figures.closed_percent),
+        _rate(figures.on_time_percent),
         LIGHTS[figures.light],
     ]
 
@@ -62,7 +69,8 @@ UNIT_HEADERS = [
     "任务数",
     "已销号",
     "按期办结",
-    "平均逾期天数",
+    "按期率（占已销号）",
+    "平均逾期天数（占逾期办结）",
     "已逾期",
     "申请延期",
     "批准延期",
@@ -72,8 +80,8 @@ EVALUATION_HEADERS = [
     "单位",
     "所属方",
     "任务数",
-    "完成率",
-    "按期率",
+    "完成率（占任务数）",
+    "按期率（占已到期）",
     "未延期",
     "质量",
     "报送",
@@ -130,9 +138,11 @@ def workbook(content: ReportContent) -> BytesIO:
     _sheet(
         summary,
         f"{content.mechanism_name} {content.title}（汇总）",
-        [(f"（{r.area.numeral_zh}）{r.area.title_zh}", r.figures) for r in content.areas] + [("合计", total)],
+        [(r.label, r.figures) for r in content.areas] + [("合计", total)],
     )
     for row in content.areas:
+        if row.area is None:
+            continue  # no key tasks to list: its line on the summary sheet says it all
         _sheet(
             book.create_sheet(f"{row.area.numeral_zh}、{row.area.title_zh}"[:31]),
             f"（{row.area.numeral_zh}）{row.area.title_zh}",
@@ -149,8 +159,9 @@ def workbook(content: ReportContent) -> BytesIO:
                 for year, f in period.years
             ],
         )
+    unit_sheet = book.create_sheet("单位情况")
     _table(
-        book.create_sheet("单位情况"),
+        unit_sheet,
         f"{content.title}（成员单位）",
         UNIT_HEADERS,
         [
@@ -160,7 +171,8 @@ def workbook(content: ReportContent) -> BytesIO:
                 u.assignments,
                 u.closed,
                 u.closed_on_time,
-                round(u.average_late_days, 1),
+                _rate(u.on_time_percent),
+                NOTHING if u.average_late_days is None else round(u.average_late_days, 1),
                 u.overdue,
                 u.extensions_asked,
                 u.extensions_granted,
@@ -168,6 +180,7 @@ def workbook(content: ReportContent) -> BytesIO:
             for u in content.units
         ],
     )
+    _percent(unit_sheet, [5])
     sheet = book.create_sheet("考核评估")
     _table(
         sheet,
@@ -179,7 +192,7 @@ def workbook(content: ReportContent) -> BytesIO:
                 r.body.name_zh,
                 r.body.party.name_zh,
                 r.record.tasks,
-                *(round(r.components[c], 4) for c in COMPONENTS),
+                *(_rate(r.rates[c]) for c in COMPONENTS),
                 r.computed,
                 r.adjustment.points if r.adjustment else 0,
                 r.adjustment.reason if r.adjustment else "",

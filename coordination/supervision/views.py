@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coordination import charts, permissions
+from coordination.assignments.queries import traffic_rule_of
 from coordination.evaluation import queries as evaluation
 from coordination.evaluation.views import scope_or_404
 from coordination.extensions import db
@@ -18,12 +19,14 @@ from coordination.organizations.queries import current_mechanism
 from coordination.page_cache import cached_page
 from coordination.plans.models import AnnualPlan
 from coordination.plans.queries import unit_choices
-from coordination.supervision import generation, queries
+from coordination.supervision import generation, operations, queries
+from coordination.supervision.forms import TrafficRuleForm
 from coordination.supervision.models import GeneratedReport
 from coordination.supervision.report import ReportContent, workbook
 from coordination.timeutil import local_today
-from coordination.views_util import int_arg
+from coordination.views_util import attempt, int_arg
 from workflows.evaluation import COMPONENTS
+from workflows.traffic import TrafficRule
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,10 +43,7 @@ def _year(mechanism: Any) -> tuple[int, list[int]]:
 
 def area_chart(rows: list[queries.AreaRow]) -> Any:
     return charts.bars(
-        [
-            (f"{r.area.numeral_zh}、{r.area.title_zh}", (r.figures.closed_percent, r.figures.on_time_percent))
-            for r in rows
-        ],
+        [(r.label, (r.figures.closed_percent or 0.0, r.figures.on_time_percent or 0.0)) for r in rows],
         [(_("Closed"), "bar-primary"), (_("Closed on time"), "bar-green")],
         _("Closed and on time, by area"),
     )
@@ -74,7 +74,37 @@ def overview() -> Any:
         units=unit_choices(mechanism),
         plans=plans,
         today=local_today(),
+        rule=traffic_rule_of(mechanism),
+        can_edit_rule=permissions.can_manage_plans(current_user),
     )
+
+
+@bp.route("/traffic-rule", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def traffic_rule() -> Any:
+    """The lead departments set when a task turns yellow, as they set the evaluation rubric."""
+    mechanism = current_mechanism()
+    current = traffic_rule_of(mechanism)
+    if request.method == "GET":
+        data = {**current.as_dict(), "lag_enabled": current.lag_points is not None}
+        form = TrafficRuleForm(data={**data, "lag_points": current.lag_points or TrafficRule().lag_points})
+    else:
+        form = TrafficRuleForm()
+    if form.validate_on_submit() and attempt(
+        lambda: operations.set_traffic_rule(
+            mechanism,
+            current_user,
+            TrafficRule(
+                warning_workdays=form.warning_workdays.data,
+                at_risk_percent=form.at_risk_percent.data,
+                lag_points=form.lag_points.data if form.lag_enabled.data else None,
+            ),
+        ),
+        form,
+        success=_("Saved. Every traffic light now follows the new rule."),
+    ):
+        return redirect(url_for("supervision.overview"))
+    return render_template("supervision/traffic_rule.html", form=form, mechanism=mechanism)
 
 
 @bp.route("/units")
