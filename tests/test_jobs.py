@@ -54,4 +54,3 @@ def test_a_job_id_queued_many_times_in_one_transaction_is_sent_once(app, monkeyp
     jobs.enqueue_after_commit(db.session(), _noop, job_id="reminders-202603020900", at=morning)
     db.session.commit()
     assert queue.calls[4:] == [("reminders-202603020900", morning)]
-
