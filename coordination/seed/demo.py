@@ -10,7 +10,7 @@ still in the future, so nothing is recorded before it happens, whenever the seed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
@@ -25,7 +25,7 @@ from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings import operations as meetings
-from coordination.meetings.models import Meeting
+from coordination.meetings.models import Decision, Meeting
 from coordination.organizations.models import Body, Mechanism, Party
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan
@@ -48,6 +48,7 @@ from coordination.seed.demo_data import (
 )
 from coordination.timeutil import frozen_at, to_local, utcnow
 from coordination.visits import operations as visits
+from coordination.visits.models import Visit, VisitOutcome
 from workflows.workdays import add_workdays, next_workday
 
 # A plan's first report is due before its work starts; these stand in when an item has none.
@@ -59,10 +60,6 @@ def demo_year(today: date) -> int:
     """The year the demo replays: this one once its plan has been issued (March), before that
     the last one, whose plan then ran its whole course."""
     return today.year if today >= date(today.year, 4, 1) else today.year - 1
-
-
-def _workday(day: date) -> date:
-    return next_workday(day)
 
 
 def _workday_before(day: date) -> date:
@@ -94,8 +91,8 @@ class Replay:
     plan: dict[int, AnnualPlan] = field(default_factory=dict)
     task: dict[tuple[str, str], Assignment] = field(default_factory=dict)  # (source, unit) → task
     steps: list[_Step] = field(default_factory=list)
-    _order: Any = field(default_factory=count)
-    _variety: Any = field(default_factory=count)
+    _order: Iterator[int] = field(default_factory=count)
+    _variety: Iterator[int] = field(default_factory=count)  # spreads dates and times over the units
 
     # --- the timeline -------------------------------------------------------------------------
 
@@ -104,16 +101,13 @@ class Replay:
         moment = datetime.combine(day, time(hour, minute)) + timedelta(minutes=later_by)
         self.steps.append(_Step(moment, next(self._order), action))
 
-    def run(self) -> int:
-        done = 0
+    def run(self) -> None:
         for step in sorted(self.steps):
             if step.moment > self.now:
                 break  # everything after this is still to come
             with frozen_at(step.moment):
                 step.action()
                 db.session.flush()
-            done += 1
-        return done
 
     # --- people -------------------------------------------------------------------------------
 
@@ -121,9 +115,6 @@ class Replay:
         """The lead department's staff of the unit's own city verifies its tasks."""
         sh = self.body[unit].party_id == self.party["sh"]
         return self.user["lead.sh" if sh else "lead.dl"]
-
-    def find(self, source: str, unit: str) -> Assignment:
-        return self.task[(source, unit)]
 
     # --- one task's course --------------------------------------------------------------------
 
@@ -149,22 +140,31 @@ class Replay:
 
         def on(day: date, clock: str, action: Callable[[], Any], *, by_deadline: bool = False) -> date:
             nonlocal last
-            day = _workday_before(day) if by_deadline else _workday(day)
+            day = _workday_before(day) if by_deadline else next_workday(day)
             if day <= last:
-                day = _workday(last + timedelta(days=1))
+                day = next_workday(last + timedelta(days=1))
             last = day
             self.at(day, clock, action, later_by=variety * 17 % 80)  # not every unit at 10:00 sharp
             return day
 
-        def task() -> Assignment:
-            return self.find(source, unit)
+        def task() -> Assignment:  # looked up when the step runs: issue creates it
+            return self.task[(source, unit)]
 
-        def report(day: date, text: str, percent: int, *, by_deadline: bool = False) -> None:
+        def report(day: date, text: str, percent: int) -> None:
             def act() -> None:
                 period = f"{to_local(utcnow()).year}年{to_local(utcnow()).month}月"
                 tasks.report_progress(task(), liaison, text=text, percent=percent, period=period)
 
-            on(day, "10:00", act, by_deadline=by_deadline)
+            on(day, "10:00", act)
+
+        def ask_extension(day: date, requested: date) -> None:
+            on(
+                day,
+                "14:00",
+                lambda: tasks.request_extension(
+                    task(), liaison, reason=note, requested_date=requested, progress=progress
+                ),
+            )
 
         def submit(day: date, *, by_deadline: bool = False) -> None:
             on(
@@ -213,9 +213,7 @@ class Replay:
             )
         elif story == "extended":
             extended_to = deadline + timedelta(days=61)
-            self._extension(
-                on, task, liaison, lead, deadline - timedelta(days=20), extended_to, note, progress
-            )
+            ask_extension(deadline - timedelta(days=20), extended_to)
             on(
                 deadline - timedelta(days=18),
                 "16:00",
@@ -227,27 +225,9 @@ class Replay:
             submit(deadline + timedelta(days=35))
             close(deadline + timedelta(days=38), 4)
         elif story == "pending":
-            self._extension(
-                on,
-                task,
-                liaison,
-                lead,
-                deadline - timedelta(days=43),
-                deadline + timedelta(days=90),
-                note,
-                progress,
-            )
+            ask_extension(deadline - timedelta(days=43), deadline + timedelta(days=90))
         elif story == "rejected":
-            self._extension(
-                on,
-                task,
-                liaison,
-                lead,
-                deadline - timedelta(days=25),
-                deadline + timedelta(days=30),
-                note,
-                progress,
-            )
+            ask_extension(deadline - timedelta(days=25), deadline + timedelta(days=30))
             on(
                 deadline - timedelta(days=23),
                 "16:00",
@@ -257,25 +237,6 @@ class Replay:
             )
             submit(deadline - timedelta(days=4), by_deadline=True)
             close(deadline - timedelta(days=1), 4)
-
-    @staticmethod
-    def _extension(
-        on: Callable[..., date],
-        task: Callable[[], Assignment],
-        liaison: User,
-        lead: User,
-        day: date,
-        requested: date,
-        reason: str,
-        progress: str,
-    ) -> None:
-        on(
-            day,
-            "14:00",
-            lambda: tasks.request_extension(
-                task(), liaison, reason=reason, requested_date=requested, progress=progress
-            ),
-        )
 
     # --- an annual plan's year ------------------------------------------------------------------
 
@@ -307,11 +268,11 @@ class Replay:
             self.plan[year] = plans.create_plan(self.mechanism, year, title, lead_sh)
             sitting(lead_sh, items[:half], "上海方起草")
 
-        day = _workday(day)
+        day = next_workday(day)
         self.at(day, "09:30", create)
-        day = _workday(day + timedelta(days=2))
+        day = next_workday(day + timedelta(days=2))
         self.at(day, "10:00", lambda: sitting(lead_dl, items[half:], "大连方补充"))
-        day = _workday(day + timedelta(days=7))
+        day = next_workday(day + timedelta(days=7))
         self.at(day, "09:00", lambda: plans.start_consultation(self.plan[year], lead_sh))
         return day
 
@@ -320,7 +281,7 @@ class Replay:
             item = next(i for i in self.plan[year].items if i.title == title)
             plans.add_comment(item, self.user[username], text)
 
-        self.at(_workday(day), "15:00", act)
+        self.at(next_workday(day), "15:00", act)
 
     def joint_meeting(
         self, year: int, host: str, *, scheduled_on: date, meets_on: date, venue: str, chair: str
@@ -328,7 +289,7 @@ class Replay:
         """Scheduled in February, held in March; the plan goes on its agenda and is adopted there."""
         secretary = self.user[f"secretary.{host}"]
         holder: dict[str, Meeting] = {}
-        meets_on = _workday(meets_on)
+        meets_on = next_workday(meets_on)
         last_year_office = "上海市人民政府合作交流办公室" if host == "sh" else "大连市发展和改革委员会"
 
         def create() -> None:
@@ -381,9 +342,9 @@ class Replay:
             item = next(a for a in meeting.agenda if a.plan_id == self.plan[year].id)
             meetings.adopt_plan_at(meeting, secretary, item)
 
-        scheduled_on = _workday(scheduled_on)
+        scheduled_on = next_workday(scheduled_on)
         self.at(scheduled_on, "10:00", create)
-        self.at(_workday(scheduled_on + timedelta(days=2)), "09:00", answer)
+        self.at(next_workday(scheduled_on + timedelta(days=2)), "09:00", answer)
         self.at(meets_on, "12:00", hold)
         self.at(meets_on, "12:10", adopt)
         return (lambda: holder["meeting"]), meets_on
@@ -398,7 +359,7 @@ class Replay:
     ) -> date:
         """The secretary writes the minutes the next day, publishes them and assigns the decisions."""
         secretary = self.user[f"secretary.{host}"]
-        made: dict[str, Any] = {}
+        made: dict[str, Decision] = {}
         outcomes = (
             f"会议听取了{year - 1}年度对口合作工作总结，肯定了两地各成员单位的工作成效。",
             "会议听取了重点合作项目推进情况的汇报，要求加快推进在谈项目落地。",
@@ -424,8 +385,8 @@ class Replay:
                 created = meetings.assign_decision(meeting(), secretary, made[decision.text])
                 self._remember(f"decision:{decision.text}", created)
 
-        written = _workday(meets_on + timedelta(days=1))
-        published = _workday(written + timedelta(days=2))
+        written = next_workday(meets_on + timedelta(days=1))
+        published = next_workday(written + timedelta(days=2))
         self.at(written, "10:00", write)
         self.at(published, "10:00", publish)
         self._follow(decisions, "decision", published, year)
@@ -435,7 +396,7 @@ class Replay:
         def act() -> None:
             self._remember(year, plans.issue(self.plan[year], self.user["lead.sh"], document_number))
 
-        day = _workday(day)
+        day = next_workday(day)
         self.at(day, "15:00", act)
         for item in items:
             deadline = date(year, *item.due) if isinstance(item.due, tuple) else None
@@ -494,9 +455,10 @@ class Replay:
         """Planned a month ahead, confirmed, completed on its last day, outcomes turned into tasks."""
         host = "dl" if visiting == "sh" else "sh"
         secretary = self.user[f"secretary.{host}"]
-        starts_on = _workday(starts_on)
+        starts_on = next_workday(starts_on)
         ends_on = starts_on + timedelta(days=days - 1)
-        holder: dict[str, Any] = {}
+        holder: dict[str, Visit] = {}  # made by the first step, used by the later ones
+        recorded: list[VisitOutcome] = []
 
         def plan() -> None:
             visit = visits.create_visit(
@@ -536,7 +498,7 @@ class Replay:
 
         def record_outcomes() -> None:
             visit = holder["visit"]
-            holder["outcomes"] = [
+            recorded[:] = [
                 visits.add_outcome(
                     visit,
                     secretary,
@@ -550,21 +512,21 @@ class Replay:
             ]
 
         def assign() -> None:
-            for follow_up, outcome in zip(outcomes, holder["outcomes"], strict=True):
+            for follow_up, outcome in zip(outcomes, recorded, strict=True):
                 created = visits.assign_outcome(holder["visit"], secretary, outcome)
                 self._remember(f"visit:{follow_up.text}", created)
 
-        planned_on = _workday(planned_on)
+        planned_on = next_workday(planned_on)
         self.at(planned_on, "10:00", plan)
         self.at(
-            _workday(planned_on + timedelta(days=5)),
+            next_workday(planned_on + timedelta(days=5)),
             "10:00",
             lambda: visits.confirm(holder["visit"], secretary),
         )
         self.at(ends_on, "18:00", lambda: visits.complete(holder["visit"], secretary))
-        written = _workday(ends_on + timedelta(days=1))
+        written = next_workday(ends_on + timedelta(days=1))
         self.at(written, "10:00", record_outcomes)
-        assigned = _workday(written + timedelta(days=1))
+        assigned = next_workday(written + timedelta(days=1))
         self.at(assigned, "10:00", assign)
         self._follow(outcomes, "visit", assigned, self.year)
 
@@ -646,7 +608,7 @@ def _script(replay: Replay) -> None:
     published = replay.minutes(y - 1, "sh", meeting, meets_on, ())
     replay.issue(y - 1, published + timedelta(days=1), f"沪合作办〔{y - 1}〕6号", LAST_YEAR)
     replay.at(
-        _workday(date(y, 1, 20)), "10:00", lambda: plans.close(replay.plan[y - 1], replay.user["lead.sh"])
+        next_workday(date(y, 1, 20)), "10:00", lambda: plans.close(replay.plan[y - 1], replay.user["lead.sh"])
     )
 
     # This year: the full course, in Dalian.
@@ -701,7 +663,7 @@ def _script(replay: Replay) -> None:
     for offset, (title, username, text) in enumerate(NEXT_YEAR_COMMENTS):
         replay.comment(y + 1, consulting + timedelta(days=3 + 4 * offset), title, username, text)
     replay.at(
-        _workday(consulting + timedelta(days=5)),
+        next_workday(consulting + timedelta(days=5)),
         "11:00",
         lambda: meetings.create_meeting(
             replay.mechanism,
@@ -709,8 +671,8 @@ def _script(replay: Replay) -> None:
             meetings.MeetingData(
                 kind="joint",
                 title=f"{y + 1}年沪连对口合作联席会议",
-                starts_local=datetime.combine(_workday(date(y + 1, 3, 4)), time(9, 30)),
-                ends_local=datetime.combine(_workday(date(y + 1, 3, 4)), time(12, 0)),
+                starts_local=datetime.combine(next_workday(date(y + 1, 3, 4)), time(9, 30)),
+                ends_local=datetime.combine(next_workday(date(y + 1, 3, 4)), time(12, 0)),
                 host_party_id=replay.party["sh"],
                 venue="上海市人民政府合作交流办公室会议室",
             ),
