@@ -58,12 +58,19 @@ def enqueue_after_commit(
     at: datetime | None = None,
 ) -> None:
     """Queue func(*args) once the surrounding transaction commits, never before (a worker must
-    not see a row that may yet roll back)."""
+    not see a row that may yet roll back). A job id already queued in this transaction is the
+    same job: Redis would only overwrite it, so it is sent once."""
+    if job_id is not None:
+        ids = session.info.setdefault("after_commit_job_ids", set())
+        if job_id in ids:
+            return
+        ids.add(job_id)
     session.info.setdefault("after_commit_jobs", []).append((func, args, job_id, at))
 
 
 @event.listens_for(Session, "after_commit")
 def _flush_jobs(session: Session) -> None:
+    session.info.pop("after_commit_job_ids", None)
     pending = session.info.pop("after_commit_jobs", [])
     if not pending:
         return
@@ -81,6 +88,7 @@ def _flush_jobs(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_jobs(session: Session) -> None:
+    session.info.pop("after_commit_job_ids", None)
     session.info.pop("after_commit_jobs", None)
 
 

@@ -1,4 +1,5 @@
 import re
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -9,7 +10,6 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Party, Tier
-from coordination.timeutil import local_today
 
 # Section 二、重点任务 of 《上海市与大连市对口合作实施方案》, copied from ../shared/seeds so the
 # tests stand alone; when the original is beside the repository, the copy is checked against it.
@@ -98,27 +98,34 @@ def test_demo_users_cover_every_role_and_can_sign_in(app, client):
     assert response.status_code == 302
 
 
-def test_seed_demo_command_is_idempotent_and_lively(app):
-    from coordination.assignments.models import Assignment, ExtensionRequest
-    from coordination.plans.models import AnnualPlan
+def test_seed_demo_mid_year_replays_up_to_now_and_a_second_run_adds_nothing(app):
+    """Seeded in June, the demo is the year as it stood in June: nothing dated after that moment."""
+    from coordination.assignments.models import Assignment
+    from coordination.plans.models import AnnualPlan, PlanItem
+    from coordination.timeutil import frozen_at
+    from coordination.visits.models import Visit
 
+    june = datetime(2026, 6, 10, 9, 0)  # Beijing time, 01:00 UTC
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["seed", "--demo"])
-    assert first.exit_code == 0 and "demo plans" in first.output
-    before = _counts()
-    second = runner.invoke(args=["seed", "--demo"])
+    with frozen_at(june):
+        first = runner.invoke(args=["seed", "--demo"])
+        assert first.exit_code == 0 and "demo plans: 2" in first.output, first.output
+        before = _counts()
+        second = runner.invoke(args=["seed", "--demo"])
     assert second.exit_code == 0 and "nothing" in second.output
     assert _counts() == before
-    plan = db.session.scalar(select(AnnualPlan).where(AnnualPlan.state == "issued"))
-    assert plan is not None and plan.year == local_today().year
-    states = set(db.session.scalars(select(Assignment.state)))
-    assert states == {
-        "assigned",
-        "acknowledged",
-        "in_progress",
-        "submitted",
-        "closed",
-        "returned",
-        "cancelled",
-    }
-    assert set(db.session.scalars(select(ExtensionRequest.state))) == {"pending", "approved"}
+    # (The mechanism and the README accounts are seeded by the fixture, at the real time.)
+    replayed = AuditEvent.action.not_like("seed.%")
+    assert db.session.scalar(select(func.max(AuditEvent.at)).where(replayed)) <= datetime(2026, 6, 10, 1, 0)
+    plans = {p.year: p.state for p in db.session.scalars(select(AnnualPlan))}
+    assert plans == {2025: "closed", 2026: "issued"}, "next year's plan is drafted in November"
+    states = set(
+        db.session.scalars(
+            select(Assignment.state).join(PlanItem).join(AnnualPlan).where(AnnualPlan.year == 2026)
+        )
+    )
+    assert {"acknowledged", "in_progress", "cancelled"} <= states
+    assert [v.state for v in db.session.scalars(select(Visit).order_by(Visit.starts_on))] == [
+        "completed",
+        "confirmed",
+    ], "the spring visit is over; the autumn one is not planned yet; a working visit is coming"

@@ -117,7 +117,9 @@ def sync_assignment(assignment: Any) -> None:
         for due in dues:
             if due.on < today:
                 continue  # never send yesterday's reminder late
-            people = audiences.setdefault(due.audience, recipients(assignment, due.audience))
+            if due.audience not in audiences:  # once per audience, not once per reminder
+                audiences[due.audience] = recipients(assignment, due.audience)
+            people = audiences[due.audience]
             stamp = due.extra[0] if due.extra else deadline.isoformat()
             for user in people:
                 wanted[f"a{assignment.id}:{due.kind}:{stamp}:u{user.id}"] = {

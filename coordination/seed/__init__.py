@@ -114,11 +114,11 @@ def load_demo_users() -> Counter[str]:
 
 
 def load_demo_work() -> Counter[str]:
-    """This year's issued plan with tasks in every state, and next year's in consultation."""
+    """Last year's closed plan, this year's worked on up to now, next year's in consultation."""
     from coordination.seed.demo import load_demo_plans
 
     mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
-    return Counter({"demo plans": 2}) if load_demo_plans(mechanism) else Counter()
+    return load_demo_plans(mechanism)
 
 
 def _describe(created: Counter[str]) -> str:
