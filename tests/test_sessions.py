@@ -440,4 +440,4 @@ def test_a_password_typed_as_the_user_name_is_not_kept(client):
     assert "My-Secret-Pass-93" not in f"{unknown.summary} {unknown.before} {unknown.after}"
     assert unknown.summary == "未知用户名" and unknown.object_id is None
     lead = f.user("lead.sh")
-    assert known.summary == "lead.sh" and known.object_id == lead.id
+    assert known.summary == "lead.sh" and known.object_id == lead.id and known.actor_id is None

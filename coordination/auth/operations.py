@@ -147,7 +147,7 @@ def note_failed_login(user: User | None) -> None:
     if user is None:
         record("user.login_failed", summary=_("unknown user name"), object_type="users")
     else:
-        record("user.login_failed", user, summary=user.username, actor_id=user.id)
+        record("user.login_failed", user, summary=user.username)  # by whoever typed it: no actor
 
 
 # --- sessions -------------------------------------------------------------------------
