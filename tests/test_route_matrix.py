@@ -42,6 +42,7 @@ GET = {
     "/account/calendar": ALL,
     "/account/notifications": ALL,
     "/account/password": ALL,
+    "/account/sessions": ALL,
     "/notifications": ALL,
     "/calendar/not-a-token.ics": NOT_FOUND,
     "/rsvp/not-a-token/accepted": NOT_FOUND,
@@ -115,6 +116,7 @@ POST = {
     "/admin/users/new": NOT_ADMIN,
     "/admin/users/{liaison}/edit": NOT_ADMIN,
     "/admin/users/{liaison}/active": NOT_ADMIN,
+    "/admin/users/{liaison}/sessions/end": NOT_ADMIN,
     "/admin/outbox/{mail}/retry": NOT_ADMIN,
     "/admin/reminder-policy": NOT_ADMIN,
     "/admin/reminders/{reminder}/retry": NOT_ADMIN,
@@ -276,7 +278,14 @@ def test_every_route_has_an_expectation(web_app):
 
 
 # Every signed-in user may change these for themselves.
-_SELF_SERVICE = {"rsvp.my_calendar", "reminders.settings", "auth.change_password", "reminders.mark_read"}
+_SELF_SERVICE = {
+    "rsvp.my_calendar",
+    "reminders.settings",
+    "auth.change_password",
+    "reminders.mark_read",
+    "auth.end_session",  # only the user's own sessions: tests/test_sessions.py
+    "auth.end_other_sessions",
+}
 
 
 def test_pages_by_role(client, login, world):

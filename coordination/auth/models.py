@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -55,6 +55,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        # What Flask-Login keeps in the session cookie: the user and the secret of a server-side
+        # session (auth/sessions.py), never the bare id, so that sign-out can end it.
+        opened = g.get("opened_session")
+        if opened is None or opened[0] != self.id:
+            raise RuntimeError("sign in through coordination.auth.sessions.sign_in")
+        return f"{self.id}:{opened[1]}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and on reload.
@@ -109,3 +117,25 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     body: Mapped[Body] = relationship(lazy="joined")
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The session cookie and the remember-me cookie carry secrets whose
+    hashes are kept here, so that sign-out, a password change, deactivation or an administrator
+    can end them: a cookie whose row is ended (or gone) signs nobody in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the session secret
+    remember_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the remember token
+    remember_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)  # updated at most once a minute
+    user_agent: Mapped[str] = mapped_column(String(80), default="")  # a summary: browser and system
+    address: Mapped[str] = mapped_column(String(45), default="")
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()

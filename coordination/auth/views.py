@@ -1,82 +1,86 @@
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
 
 from coordination import permissions
-from coordination.auth import operations
+from coordination.auth import operations, sessions
 from coordination.auth.forms import ROLE_LABELS, ChangePasswordForm, LoginForm, UserForm
-from coordination.auth.models import Role, User, UserRole
-from coordination.extensions import db, limiter, login_manager
+from coordination.auth.models import Role, User, UserRole, UserSession
+from coordination.auth.throttle import throttle
+from coordination.extensions import db, login_manager
 from coordination.organizations.queries import body_choices
+from coordination.timeutil import to_local
 from coordination.urls import safe_next
+from coordination.views_util import attempt
 
 bp = Blueprint("auth", __name__)
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    # Every request asks for the user's roles and units: one query brings all three.
-    if not user_id.isdigit():
-        return None
-    query = (
-        select(User)
-        .options(joinedload(User.role_links), joinedload(User.memberships))
-        .where(User.id == int(user_id))
-    )
-    return db.session.scalars(query).unique().one_or_none()
-
-
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
-
-
-def _login_username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
-
-
-def _failed(response: Any) -> bool:
-    # A successful login redirects; only failed attempts count towards the throttle.
-    return response.status_code == 200
+bp.after_app_request(sessions.write_remember_cookie)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_login_username_key,
-    deduct_when=_failed,
-)
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = operations.find_by_username(form.username.data)
-        if user is None or not user.check_password(form.password.data):
-            operations.note_failed_login(form.username.data)
+        name, address = form.username.data, request.remote_addr or ""
+        # Refused before the password is looked at: a wait is a wait, whatever is typed.
+        if (refusal := throttle().check(name, address)) is not None:
+            return _too_many(form, refusal.seconds)
+        user, right = operations.authenticate(name, form.password.data)
+        if not right:
+            throttle().failed(name, address)
+            operations.note_failed_login(user)
             db.session.commit()
             flash(_("Wrong user name or password."), "error")
-        elif not user.active:
+        elif user is None or not user.active:
             flash(_("This account has been deactivated. Contact the administrator."), "error")
         else:
-            login_user(user, remember=form.remember.data)
+            throttle().succeeded(name, address)
+            sessions.sign_in(user, remember=form.remember.data)
             operations.note_login(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
 
 
+def _too_many(form: LoginForm, seconds: int) -> Any:
+    until = to_local(operations.session_clock() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+    wait = _("%(n)d seconds", n=seconds) if seconds < 60 else _("%(n)d minutes", n=math.ceil(seconds / 60))
+    flash(
+        _("Too many failed sign-ins. Try again in %(wait)s (after %(time)s).", wait=wait, time=until), "error"
+    )
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    logout_user()
+    sessions.sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -96,11 +100,47 @@ def change_password() -> Any:
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            operations.change_own_password(current_user, form.new.data)
+            current = sessions.current()
+            operations.change_own_password(
+                current_user, form.new.data, keep_session=current.id if current else None
+            )
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/sessions")
+@login_required
+def my_sessions() -> Any:
+    rows = db.session.scalars(operations.active_sessions_query(current_user.id)).all()
+    current = sessions.current()
+    return render_template("auth/sessions.html", rows=rows, current_id=current.id if current else None)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int) -> Any:
+    row = db.session.get(UserSession, session_id)
+    current = sessions.current()
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if current is not None and row.id == current.id:
+        return logout()  # ending this browser's own session is signing out
+    attempt(lambda: operations.end_own_session(current_user, row), success=_("The session has been ended."))
+    return redirect(url_for("auth.my_sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions() -> Any:
+    current = sessions.current()
+    ended: list[int] = []
+    if attempt(
+        lambda: ended.append(operations.end_other_sessions(current_user, current.id if current else None))
+    ):
+        flash(_("Signed out everywhere else (%(n)d sessions).", n=ended[0]), "success")
+    return redirect(url_for("auth.my_sessions"))
 
 
 # --- administration -------------------------------------------------------------------
@@ -146,7 +186,13 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         if user is None:
             user = operations.create_user(password=form.password.data, **fields)
         else:
-            operations.update_user(user, password=form.password.data or None, **fields)
+            current = sessions.current() if user.id == current_user.id else None
+            operations.update_user(
+                user,
+                password=form.password.data or None,
+                keep_session=current.id if current else None,
+                **fields,
+            )
     except operations.AccountError as error:
         db.session.rollback()
         form.username.errors.append(str(error))
@@ -176,7 +222,30 @@ def admin_user_edit(user_id: int) -> Any:
     if form.validate_on_submit() and _save_user(form, user) is not None:
         flash(_("User %(name)s saved.", name=user.username), "success")
         return redirect(url_for("auth.admin_users"))
-    return render_template("auth/admin_user_form.html", form=form, user=user)
+    live = db.session.scalar(
+        select(func.count()).select_from(operations.active_sessions_query(user.id).order_by(None).subquery())
+    )
+    return render_template("auth/admin_user_form.html", form=form, user=user, live_sessions=live)
+
+
+@bp.route("/admin/users/<int:user_id>/sessions/end", methods=["POST"])
+@permissions.require(permissions.can_administer)
+def admin_end_sessions(user_id: int) -> Any:
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("Use your own list of sessions to end them, or sign out."), "error")
+    else:
+        ended: list[int] = []
+        if attempt(lambda: ended.append(operations.admin_end_sessions(user))):
+            flash(
+                _(
+                    "%(name)s has been signed out everywhere (%(n)d sessions).",
+                    name=user.username,
+                    n=ended[0],
+                ),
+                "success",
+            )
+    return redirect(url_for("auth.admin_user_edit", user_id=user.id))
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
