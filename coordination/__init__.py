@@ -123,6 +123,13 @@ def _register_template_helpers(app: Flask) -> None:
     from coordination import navigation
     from coordination.timeutil import to_local
 
+    @app.template_global()
+    def can_open_task(assignment: Any) -> bool:
+        """Lists name every unit's task; only those the user may open are links."""
+        from coordination import permissions
+
+        return current_user.is_authenticated and permissions.can_view_assignment(current_user, assignment)
+
     @app.template_filter("local")
     def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return to_local(value).strftime(fmt) if value else ""

@@ -130,7 +130,12 @@ def outbox_message(mail_id: int) -> Any:
     parts = [
         (part.get_content_type(), part.get_content()) for part in message.walk() if not part.is_multipart()
     ]
-    return render_template("rsvp/outbox_message.html", row=row, parts=parts)
+    part_labels = {
+        "text/plain": _("Plain text"),
+        "text/html": _("Formatted text (HTML source)"),
+        "text/calendar": _("Calendar invitation (iCalendar source)"),
+    }
+    return render_template("rsvp/outbox_message.html", row=row, parts=parts, part_labels=part_labels)
 
 
 @bp.route("/admin/outbox/<int:mail_id>/retry", methods=["POST"])
