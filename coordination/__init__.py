@@ -50,7 +50,21 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     logging.basicConfig(level=logging.INFO)
+    _warn_about_unreachable_links(app)
     return app
+
+
+def _warn_about_unreachable_links(app: Flask) -> None:
+    from coordination.urls import reaches_only_this_machine
+
+    base_url = app.config["SERVER_BASE_URL"]
+    if app.config["MAIL_SERVER"] and reaches_only_this_machine(base_url):
+        app.logger.warning(
+            "SERVER_BASE_URL is %s, which only this machine opens, while mail goes out through %s: "
+            "set SERVER_BASE_URL to the address users reach the app on",
+            base_url,
+            app.config["MAIL_SERVER"],
+        )
 
 
 class BoundedInt(IntegerConverter):
