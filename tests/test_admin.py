@@ -228,8 +228,8 @@ def test_the_start_script_gives_mail_links_the_address_it_serves():
 
     def base_url(host: str, port: str, **env: str) -> str:
         command = f'source "{lib}"; server_base_url "$0" "$1"'
-        result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-            ["bash", "-c", command, host, port],  # noqa: S607
+        result = subprocess.run(
+            ["bash", "-c", command, host, port],
             capture_output=True,
             text=True,
             check=True,
