@@ -14,7 +14,7 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
-from coordination.views_util import int_arg
+from coordination.views_util import int_arg, search_arg
 from workflows.assignment import AssignmentState
 
 OPEN_STATES = ("assigned", "acknowledged", "in_progress", "returned")
@@ -53,7 +53,7 @@ class TaskFilters:
             overdue=args.get("overdue") == "1",
             due_before=day("due_before"),
             unit=int_arg(args, "unit"),
-            q=(args.get("q") or "").strip()[:100],
+            q=search_arg(args),
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
         )
 

@@ -12,7 +12,7 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.labels import AUDIT_ACTION_LABELS, field_label, readable_value
 from coordination.timeutil import LOCAL_TZ
-from coordination.views_util import int_arg, page_arg, page_count
+from coordination.views_util import int_arg, page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -31,10 +31,10 @@ def _parse_day(value: str | None) -> datetime | None:
 def index() -> Any:
     query = select(AuditEvent)
     filters = {
-        "action": (request.args.get("action") or "").strip(),
-        "object_type": (request.args.get("object_type") or "").strip(),
+        "action": search_arg(request.args, "action"),
+        "object_type": search_arg(request.args, "object_type"),
         "object_id": int_arg(request.args, "object_id"),
-        "actor": (request.args.get("actor") or "").strip(),
+        "actor": search_arg(request.args, "actor"),
         "since": request.args.get("since") or "",
         "until": request.args.get("until") or "",
     }

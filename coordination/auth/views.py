@@ -15,6 +15,7 @@ from coordination.auth.models import Role, User, UserRole
 from coordination.extensions import db, limiter, login_manager
 from coordination.organizations.queries import body_choices
 from coordination.urls import safe_next
+from coordination.views_util import search_arg
 
 bp = Blueprint("auth", __name__)
 
@@ -110,7 +111,7 @@ def change_password() -> Any:
 @permissions.require(permissions.can_administer)
 def admin_users() -> Any:
     query = select(User).order_by(User.active.desc(), User.username)
-    q = (request.args.get("q") or "").strip()
+    q = search_arg(request.args)
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.username.ilike(like), User.name.ilike(like), User.email.ilike(like)))
