@@ -26,8 +26,8 @@ from tests.conftest import DEMO_PASSWORD, _per_test_config, make_app, reset_sche
 # One account per role and party; the two liaisons lead some items and co-operate on others.
 ROLES = ("admin", "leader.dl", "lead.sh", "secretary.dl", "liaison.sh.commerce", "liaison.dl.port")
 MAX_PAGES_PER_ROLE = 600
-OPENED_PER_PATTERN = 60  # requested (status checked) per URL pattern
-READ_PER_PATTERN = 12  # of which read for further links and for the language check
+OPENED_PER_PATTERN = 30  # requested (status checked) per URL pattern
+READ_PER_PATTERN = 10  # of which read for further links and for the language check
 # Not followed: signing out or switching the language would end the crawl as this role in Chinese.
 SKIPPED = ("/logout", "/lang/", "/static/")
 
