@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from coordination.extensions import db, login_manager
 
-# Below the web server's own limits (gunicorn.conf.py: 8190 bytes a request line and a header),
+# Below the web server's own limits (gunicorn.conf.py: 8190 bytes a request line, 16 KB a header),
 # so an over-long address or header is answered by this app, in Chinese, not by the server.
 MAX_URL_BYTES = 4096
 MAX_HEADER_BYTES = 8192
