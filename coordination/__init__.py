@@ -51,7 +51,21 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
     logging.basicConfig(level=logging.INFO)
+    _warn_about_unreachable_links(app)
     return app
+
+
+def _warn_about_unreachable_links(app: Flask) -> None:
+    from coordination.urls import reaches_only_this_machine
+
+    base_url = app.config["SERVER_BASE_URL"]
+    if app.config["MAIL_SERVER"] and reaches_only_this_machine(base_url):
+        app.logger.warning(
+            "SERVER_BASE_URL is %s, which only this machine opens, while mail goes out through %s: "
+            "set SERVER_BASE_URL to the address users reach the app on",
+            base_url,
+            app.config["MAIL_SERVER"],
+        )
 
 
 class BoundedInt(IntegerConverter):
@@ -136,6 +150,13 @@ def _connect_subscribers() -> None:
 def _register_template_helpers(app: Flask) -> None:
     from coordination import navigation
     from coordination.timeutil import to_local
+
+    @app.template_global()
+    def can_open_task(assignment: Any) -> bool:
+        """Lists name every unit's task; only those the user may open are links."""
+        from coordination import permissions
+
+        return current_user.is_authenticated and permissions.can_view_assignment(current_user, assignment)
 
     @app.template_filter("local")
     def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -96,6 +96,9 @@ class Config:
     DELIVERY_THREADS = int(os.environ.get("DELIVERY_THREADS", "4"))
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Werkzeug's own limits on a multipart form, named here so the 413 message can say them.
+    MAX_FORM_MEMORY_SIZE = 500_000  # bytes of one text field
+    MAX_FORM_PARTS = 1000
     PAGE_SIZE = 50
     # Finished pages kept per web process until anything is written (0 turns it off).
     PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "200"))

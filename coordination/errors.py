@@ -4,15 +4,68 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, g, redirect, render_template, request
+from flask import Flask, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
 
 from coordination.extensions import db, login_manager
 
+# Below the web server's own limits (gunicorn.conf.py: 8190 bytes a request line, 16 KB a header),
+# so an over-long address or header is answered by this app, in Chinese, not by the server.
+MAX_URL_BYTES = 4096
+MAX_HEADER_BYTES = 8192
+
+# Every other HTTP error werkzeug raises (a wrong method, a malformed request…), in words.
+OTHER_ERRORS = {
+    400: (
+        _l("The request could not be read"),
+        _l("The browser sent something the system cannot read. Go back, reload the page and try again."),
+    ),
+    405: (
+        _l("Not possible this way"),
+        _l("This page cannot be used like that. Go back and use the buttons on the page."),
+    ),
+    414: (
+        _l("The address is too long"),
+        _l("The address of the page is too long. Shorten the search or filter and try again."),
+    ),
+    431: (
+        _l("The request is too large"),
+        _l(
+            "The browser sent too much with the request. Clear the cookies of this site, sign in again "
+            "and try again."
+        ),
+    ),
+}
+
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_oversized_requests() -> None:
+        if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL_BYTES:
+            abort(414)
+        if any(len(name) + len(value) > MAX_HEADER_BYTES for name, value in request.headers.items()):
+            abort(431)
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code < 400:  # a redirect raised as an exception (RequestRedirect) stays one
+            return error
+        title, message = OTHER_ERRORS.get(
+            code,
+            (
+                _l("The request could not be completed"),
+                _l("The system could not complete the request. Go back and try again."),
+            ),
+        )
+        response = error.get_response()
+        headers = {k: v for k, v in response.headers.items() if k in ("Allow", "Retry-After")}
+        return render_template("errors/error.html", code=code, title=title, message=message), code, headers
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         return render_template(
@@ -44,7 +97,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error: Any) -> Any:
-        flash(_("The upload is too large."), "error")
+        # A file over MAX_CONTENT_LENGTH, a text over MAX_FORM_MEMORY_SIZE or a form of more than
+        # MAX_FORM_PARTS fields: werkzeug refuses it before the view; the form page says so.
+        flash(_("What you sent is too large: files up to 20 MB in all, each text up to 500 KB."), "error")
         return redirect(request.referrer or "/"), 303
 
     @app.errorhandler(429)

@@ -1,5 +1,9 @@
 """What users read for each state and code: one place, translated."""
 
+import re
+from datetime import datetime
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -176,3 +180,254 @@ CALENDAR_SOURCE_LABELS = {
     "holiday_cn": _l("Imported from a holiday-cn file"),
 }
 ALL_LABELS["calendar_source"] = CALENDAR_SOURCE_LABELS
+
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
+ALL_LABELS["outbox_status"] = OUTBOX_STATUS_LABELS
+
+# The audit log in words. Task actions read as in the task's history; a code missing here is
+# shown as it is (and the interface-language test names it).
+AUDIT_ACTION_LABELS = {
+    **ACTION_LABELS,
+    "plan.create": _l("created the plan"),
+    "plan.start_consultation": _l("opened the plan for consultation"),
+    "plan.submit": _l("put the plan on a meeting agenda"),
+    "plan.return_to_draft": _l("returned the plan to draft"),
+    "plan.adopt": _l("recorded the plan's adoption"),
+    "plan.issue": _l("issued the plan"),
+    "plan.close": _l("closed the plan's year"),
+    "plan.amend": _l("amended the issued plan"),
+    "plan.comment": _l("commented on a plan item"),
+    "plan.report_cadence": _l("set the progress-report cadence"),
+    "plan.import": _l("imported items from Excel"),
+    "plan.item_add": _l("added a plan item"),
+    "plan.item_update": _l("changed a plan item"),
+    "plan.item_delete": _l("removed a plan item"),
+    "meeting.create": _l("created the meeting"),
+    "meeting.update": _l("changed the meeting"),
+    "meeting.attendee_add": _l("added an attendee"),
+    "meeting.attendee_remove": _l("removed an attendee"),
+    "meeting.schedule": _l("scheduled the meeting and sent invitations"),
+    "meeting.cancel": _l("cancelled the meeting"),
+    "meeting.hold": _l("recorded the meeting as held"),
+    "meeting.agenda_add": _l("added an agenda item"),
+    "meeting.agenda_move": _l("moved an agenda item"),
+    "meeting.agenda_remove": _l("removed an agenda item"),
+    "meeting.minutes": _l("recorded minutes"),
+    "meeting.decision_add": _l("recorded a decision"),
+    "meeting.publish_minutes": _l("published the minutes"),
+    "visit.create": _l("created the visit"),
+    "visit.update": _l("changed the visit"),
+    "visit.member_add": _l("added a delegation member"),
+    "visit.itinerary_add": _l("added an itinerary item"),
+    "visit.itinerary_remove": _l("removed an itinerary item"),
+    "visit.confirm": _l("confirmed the visit"),
+    "visit.cancel": _l("cancelled the visit"),
+    "visit.complete": _l("recorded the visit as completed"),
+    "visit.outcome_add": _l("recorded an outcome"),
+    "rsvp.answer": _l("answered an invitation"),
+    "user.create": _l("created the account"),
+    "user.update": _l("changed the account"),
+    "user.activate": _l("activated the account"),
+    "user.deactivate": _l("deactivated the account"),
+    "user.password_change": _l("changed the password"),
+    "user.login": _l("signed in"),
+    "user.login_failed": _l("failed to sign in"),
+    "user.calendar_token": _l("made a calendar feed address"),
+    "user.email_mode": _l("changed the e-mail settings"),
+    "body.create": _l("created the unit"),
+    "body.update": _l("changed the unit"),
+    "body.activate": _l("activated the unit"),
+    "body.deactivate": _l("deactivated the unit"),
+    "seed.mechanism": _l("loaded the mechanism"),
+    "seed.demo_users": _l("loaded the demo accounts"),
+    "report.request": _l("asked for a report"),
+    "report.done": _l("generated a report"),
+    "report.failed": _l("failed to generate a report"),
+    "reminder.retry": _l("sent a failed reminder again"),
+    "mail.retry": _l("sent a failed message again"),
+    "reminders.policy": _l("changed the reminder rules"),
+    "evaluation.rubric": _l("changed the evaluation weights"),
+    "evaluation.adjust": _l("adjusted an evaluation score"),
+}
+
+# What an audited record is, by its table.
+OBJECT_TYPE_LABELS = {
+    "annual_plans": _l("Annual plan"),
+    "plan_items": _l("Plan item"),
+    "plan_item_comments": _l("Comment"),
+    "plan_revisions": _l("Plan revision"),
+    "assignments": _l("Task"),
+    "extension_requests": _l("Extension request"),
+    "progress_reports": _l("Progress report"),
+    "attachments": _l("Attachment"),
+    "meetings": _l("Meeting"),
+    "agenda_items": _l("Agenda item"),
+    "attendees": _l("Attendee"),
+    "decisions": _l("Decision"),
+    "visits": _l("Visit"),
+    "itinerary_items": _l("Itinerary item"),
+    "visit_outcomes": _l("Outcome"),
+    "users": _l("User"),
+    "bodies": _l("Unit"),
+    "mechanisms": _l("Mechanism"),
+    "parties": _l("Party"),
+    "areas": _l("Area"),
+    "key_tasks": _l("Key task"),
+    "reminders": _l("Reminder"),
+    "outgoing_mail": _l("Message"),
+    "generated_reports": _l("Report"),
+    "evaluation_adjustments": _l("Evaluation adjustment"),
+    "system": _l("System"),
+}
+ALL_LABELS["object_type"] = OBJECT_TYPE_LABELS
+
+# The fields of audit snapshots and revisions, as the forms call them.
+FIELD_LABELS = {
+    "id": _l("Number"),
+    "title": _l("Title"),
+    "name": _l("Name"),
+    "year": _l("Year"),
+    "state": _l("Status"),
+    "kind": _l("Kind"),
+    "role": _l("Role"),
+    "text": _l("Text"),
+    "reason": _l("Reason"),
+    "content": _l("Work content"),
+    "expected_results": _l("Expected results"),
+    "deadline": _l("Deadline"),
+    "priority": _l("Priority"),
+    "key_task": _l("Key task"),
+    "key_task_number": _l("Key task number"),
+    "lead_units": _l("Lead units"),
+    "cooperating_units": _l("Co-operating units"),
+    "milestones": _l("Milestones"),
+    "meeting_id": _l("Meeting number"),
+    "document_number": _l("Document number"),
+    "report_cadence": _l("Progress reports due"),
+    "current_deadline": _l("Current deadline"),
+    "original_deadline": _l("Original deadline"),
+    "requested_date": _l("Requested deadline"),
+    "percent_complete": _l("Progress"),
+    "quality": _l("Quality"),
+    "return_reason": _l("Reason for return"),
+    "cancel_reason": _l("Reason for cancellation"),
+    "extension_id": _l("Extension request number"),
+    "report_id": _l("Progress report number"),
+    "files": _l("Files"),
+    "body_id": _l("Unit number"),
+    "source": _l("Source"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "starts_on": _l("First day"),
+    "ends_on": _l("Last day"),
+    "host_party_id": _l("Host party number"),
+    "visiting_party_id": _l("Visiting party number"),
+    "party_id": _l("Party number"),
+    "venue": _l("Venue"),
+    "chair_name": _l("Chair"),
+    "leader_name": _l("Delegation leader"),
+    "sequence": _l("Invitation version"),
+    "reminder_days": _l("Reminder days before"),
+    "agenda_item": _l("Agenda item number"),
+    "attendee": _l("Attendee number"),
+    "decision": _l("Decision number"),
+    "outcome": _l("Outcome"),
+    "item": _l("Itinerary item number"),
+    "item_id": _l("Plan item number"),
+    "items": _l("Items"),
+    "partstat": _l("Answer"),
+    "username": _l("User name"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "active": _l("Active"),
+    "roles": _l("Roles"),
+    "body_ids": _l("Unit numbers"),
+    "head_of_ids": _l("Heads units (numbers)"),
+    "email_mode": _l("E-mail reminders"),
+    "tier": _l("Tier"),
+    "name_zh": _l("Chinese name"),
+    "name_en": _l("English name"),
+    "short_name": _l("Short name"),
+    "parent_id": _l("Parent unit number"),
+    "sort_order": _l("Order"),
+    "scope": _l("Scope"),
+    "points": _l("Points"),
+    "mechanisms": _l("Mechanisms"),
+    "parties": _l("Parties"),
+    "bodies": _l("Units"),
+    "areas": _l("Areas"),
+    "key_tasks": _l("Key tasks"),
+    "users": _l("Users"),
+}
+
+# Fields whose values are codes, and the table that says them in words.
+SOURCE_LABELS = {
+    "plan_item": _l("Annual plan item"),
+    "decision": _l("Joint meeting decision"),
+    "visit": _l("High-level visit outcome"),
+}
+FIELD_VALUE_LABELS = {
+    "source": SOURCE_LABELS,
+    "priority": PRIORITY_LABELS,
+    "partstat": PARTSTAT_LABELS,
+    "report_cadence": CADENCE_LABELS,
+}
+WORKDAYS = re.compile(r"^(\d+) workdays$")  # how item snapshots store "N个工作日 after issue"
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def readable_value(field: str, value: Any, object_type: str = "") -> str:
+    """A snapshot value as a reader of the page would write it."""
+    from flask_babel import gettext
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return "、".join(readable_value(field, v, object_type) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{field_label(k)}：{readable_value(k, v, object_type)}" for k, v in value.items())
+    if isinstance(value, str):
+        if table := _value_table(field, object_type):
+            return str(table.get(value, value))
+        if match := WORKDAYS.match(value):
+            return gettext("%(n)d working days after issue", n=int(match.group(1)))
+        if ISO_MOMENT.match(value):  # stored in UTC, read in Beijing time
+            from coordination.timeutil import to_local
+
+            return to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def field_label(field: str) -> str:
+    return str(FIELD_LABELS.get(field, field))
+
+
+STATE_LABELS_BY_TYPE = {
+    "annual_plans": PLAN_STATE_LABELS,
+    "assignments": ASSIGNMENT_STATE_LABELS,
+    "meetings": MEETING_STATE_LABELS,
+    "visits": VISIT_STATE_LABELS,
+}
+KIND_LABELS_BY_TYPE = {"meetings": MEETING_KIND_LABELS, "visit_outcomes": OUTCOME_KIND_LABELS}
+ROLE_LABELS_BY_TYPE = {
+    "meetings": ATTENDEE_ROLE_LABELS,
+    "plan_items": UNIT_ROLE_LABELS,
+    "assignments": UNIT_ROLE_LABELS,
+}
+
+
+def _value_table(field: str, object_type: str) -> dict[str, Any] | None:
+    if field == "state":
+        return STATE_LABELS_BY_TYPE.get(object_type)
+    if field == "kind":
+        return KIND_LABELS_BY_TYPE.get(object_type)
+    if field == "role":
+        return ROLE_LABELS_BY_TYPE.get(object_type, {**UNIT_ROLE_LABELS, **ATTENDEE_ROLE_LABELS})
+    return FIELD_VALUE_LABELS.get(field)

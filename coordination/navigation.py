@@ -20,7 +20,7 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("main.index", _l("Home"), permissions.can_read_mechanism, "main."),
+    NavItem("main.index", _l("Home"), permissions.can_read_mechanism, "main.index"),
     NavItem(
         "organizations.overview", _l("Mechanism"), permissions.can_read_mechanism, "organizations.overview"
     ),
@@ -33,6 +33,7 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("meetings.index", _l("Meetings and visits"), permissions.can_read_mechanism, "meetings."),
     NavItem("framework.index", _l("Key tasks"), permissions.can_read_mechanism, "framework."),
+    NavItem("main.admin", _l("System settings"), permissions.can_administer, "main.admin"),
     NavItem("organizations.admin_bodies", _l("Units"), permissions.can_administer, "organizations.admin"),
     NavItem("auth.admin_users", _l("Users"), permissions.can_administer, "auth.admin"),
     NavItem("rsvp.outbox", _l("Outbox"), permissions.can_administer, "rsvp.outbox"),

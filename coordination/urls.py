@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 
@@ -29,3 +30,15 @@ def external_url(endpoint: str, **values: object) -> str:
             parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http"
         )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def reaches_only_this_machine(url: str) -> bool:
+    """A loopback (or unspecified) host: a link to it opens nothing on a recipient's computer."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: whether others reach it is theirs to say
+    return address.is_loopback or address.is_unspecified

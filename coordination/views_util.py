@@ -59,3 +59,10 @@ def page_count(total: int, size: int) -> int:
 
 def page_arg(args: Any) -> int:
     return int_arg(args, "page", high=100_000) or 1
+
+
+SEARCH_MAX_LENGTH = 100  # the search fields' maxlength; a longer query (typed into the URL) is cut
+
+
+def search_arg(args: Any, name: str = "q") -> str:
+    return (args.get(name) or "").strip()[:SEARCH_MAX_LENGTH]

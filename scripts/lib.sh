@@ -32,6 +32,19 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+server_base_url() {
+  # The address links in e-mail carry (answers to invitations, tasks, the calendar feed):
+  # SERVER_BASE_URL when set, else the address served here on HOST:PORT, with this machine's
+  # own address when serving on every interface.
+  local host="$1" port="$2"
+  if [ -n "${SERVER_BASE_URL:-}" ]; then echo "$SERVER_BASE_URL"; return; fi
+  if [ "$host" = "0.0.0.0" ]; then
+    host="$(hostname -I 2>/dev/null | awk '{print $1}')"
+    host="${host:-$(hostname)}"
+  fi
+  echo "http://$host:$port"
+}
+
 redis_up() { "$VENV/bin/python" -c "import redis,sys; redis.Redis.from_url('${REDIS_URL:-redis://127.0.0.1:6379/0}', socket_connect_timeout=1).ping()" 2>/dev/null; }
 
 ensure_redis() {

@@ -184,3 +184,63 @@ def test_audit_log_lists_and_filters(client, login):
     assert "body.create" in page and "大连市生态环境局" in page
     page = client.get("/admin/audit?actor=nobody").get_data(as_text=True)
     assert "大连市生态环境局" not in page
+
+
+def test_the_system_page_says_which_address_mail_links_carry(client, login, web_app):
+    login("admin")
+    page = client.get("/admin").get_data(as_text=True)
+    assert "http://coordination.test" in page and 'id="base-url-warning"' not in page
+    assert "没有配置 SMTP 服务器" in page
+    # Loopback links while mail leaves through a real SMTP server: nobody could open them.
+    web_app.config.update(SERVER_BASE_URL="http://127.0.0.1:5000", MAIL_SERVER="smtp.example.cn")
+    page = client.get("/admin").get_data(as_text=True)
+    assert 'id="base-url-warning"' in page and "http://127.0.0.1:5000" in page
+    assert "smtp.example.cn:25" in page
+    web_app.config.update(SERVER_BASE_URL="https://hulian.example.cn")
+    assert 'id="base-url-warning"' not in client.get("/admin").get_data(as_text=True)
+    # Without an SMTP server mail stays in the outbox, where a local address does no harm.
+    web_app.config.update(SERVER_BASE_URL="http://localhost:5000", MAIL_SERVER="")
+    assert 'id="base-url-warning"' not in client.get("/admin").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:5000", True),
+        ("http://localhost:8000/", True),
+        ("http://[::1]:5000", True),
+        ("http://0.0.0.0:5000", True),
+        ("http://10.1.2.3:5000", False),
+        ("https://hulian.example.cn", False),
+    ],
+)
+def test_loopback_addresses_are_recognised(url, local):
+    from coordination.urls import reaches_only_this_machine
+
+    assert reaches_only_this_machine(url) is local
+
+
+def test_the_start_script_gives_mail_links_the_address_it_serves():
+    import subprocess
+    from pathlib import Path
+
+    lib = Path(__file__).resolve().parent.parent / "scripts" / "lib.sh"
+
+    def base_url(host: str, port: str, **env: str) -> str:
+        command = f'source "{lib}"; server_base_url "$0" "$1"'
+        result = subprocess.run(
+            ["bash", "-c", command, host, port],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PATH": "/usr/bin:/bin", **env},
+        )
+        return result.stdout.strip()
+
+    assert base_url("127.0.0.1", "8123") == "http://127.0.0.1:8123"  # PORT=8123 bash scripts/start
+    served_everywhere = base_url("0.0.0.0", "80")  # noqa: S104 - the address under test
+    assert served_everywhere.endswith(":80") and "0.0.0.0" not in served_everywhere  # noqa: S104
+    assert (
+        base_url("127.0.0.1", "5000", SERVER_BASE_URL="https://hulian.example.cn")
+        == "https://hulian.example.cn"
+    )

@@ -310,4 +310,4 @@ def test_no_smtp_server_means_the_local_outbox(client, login, run_jobs, app):
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "会议通知" in page
     page = client.get(f"/admin/outbox/{rows[0].id}").get_data(as_text=True)
-    assert "text/calendar" in page and "METHOD:REQUEST" in page
+    assert "日历邀请（iCalendar 原文）" in page and "METHOD:REQUEST" in page

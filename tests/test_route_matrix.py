@@ -49,6 +49,7 @@ GET = {
     "/mechanism": ALL,
     "/framework": ALL,
     "/framework/key-tasks/7": ALL,
+    "/admin": ADMIN,
     "/admin/audit": ADMIN,
     "/admin/bodies": ADMIN,
     "/admin/bodies/new": ADMIN,

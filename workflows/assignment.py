@@ -50,7 +50,14 @@ TRANSITIONS = build(
         ([S.ACKNOWLEDGED], "start", S.IN_PROGRESS, UNIT, None),
         # A report starts the work; an unacknowledged task must be acknowledged first.
         ([S.ACKNOWLEDGED, S.IN_PROGRESS, S.RETURNED], "report", S.IN_PROGRESS, UNIT, None),
-        ([S.IN_PROGRESS], "submit_completion", S.SUBMITTED, UNIT, needs_text("results", "results required")),
+        # A returned task is reworked and submitted again: no extra "resume" step in between.
+        (
+            [S.IN_PROGRESS, S.RETURNED],
+            "submit_completion",
+            S.SUBMITTED,
+            UNIT,
+            needs_text("results", "results required"),
+        ),
         ([S.SUBMITTED], "close", S.CLOSED, LEAD, _quality),
         ([S.SUBMITTED], "return", S.RETURNED, LEAD, needs_text("reason")),
         ([S.RETURNED], "resume", S.IN_PROGRESS, UNIT, None),

@@ -16,7 +16,7 @@ from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.timeutil import closed_by, days_from, local_date, local_date_of
-from coordination.views_util import int_arg
+from coordination.views_util import int_arg, search_arg
 from workflows.assignment import OPEN_VALUES, TERMINAL_VALUES, AssignmentState
 from workflows.traffic import Assessment, Light, TrafficRule, assess, warning_horizon
 
@@ -55,7 +55,7 @@ class TaskFilters:
             overdue=args.get("overdue") == "1",
             due_before=day("due_before"),
             unit=int_arg(args, "unit"),
-            q=(args.get("q") or "").strip()[:100],
+            q=search_arg(args),
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
         )
 

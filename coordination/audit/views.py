@@ -10,8 +10,9 @@ from coordination import permissions
 from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
+from coordination.labels import AUDIT_ACTION_LABELS, field_label, readable_value
 from coordination.timeutil import LOCAL_TZ
-from coordination.views_util import int_arg, page_arg, page_count
+from coordination.views_util import int_arg, page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -30,10 +31,10 @@ def _parse_day(value: str | None) -> datetime | None:
 def index() -> Any:
     query = select(AuditEvent)
     filters = {
-        "action": (request.args.get("action") or "").strip(),
-        "object_type": (request.args.get("object_type") or "").strip(),
+        "action": search_arg(request.args, "action"),
+        "object_type": search_arg(request.args, "object_type"),
         "object_id": int_arg(request.args, "object_id"),
-        "actor": (request.args.get("actor") or "").strip(),
+        "actor": search_arg(request.args, "actor"),
         "since": request.args.get("since") or "",
         "until": request.args.get("until") or "",
     }
@@ -56,6 +57,9 @@ def index() -> Any:
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * size).limit(size)
     ).all()
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    object_types = db.session.scalars(
+        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
+    ).all()
     return render_template(
         "audit/index.html",
         events=events,
@@ -65,4 +69,24 @@ def index() -> Any:
         pages=page_count(total, size),
         total=total,
         actions=actions,
+        object_types=object_types,
+        action_labels={code: str(label) for code, label in AUDIT_ACTION_LABELS.items()},
+        field_label=field_label,
+        changes=changes,
     )
+
+
+def changes(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """Before and after side by side, field by field, in words (a field kept by both shows
+    once even when it did not change: snapshots name what the action touched)."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    names = list(dict.fromkeys([*before, *after]))
+    return [
+        (
+            name,
+            readable_value(name, before.get(name), event.object_type),
+            readable_value(name, after.get(name), event.object_type),
+        )
+        for name in names
+    ]

@@ -29,7 +29,7 @@ from coordination.extensions import db, login_manager
 from coordination.organizations.queries import body_choices
 from coordination.timeutil import to_local
 from coordination.urls import safe_next
-from coordination.views_util import attempt
+from coordination.views_util import attempt, search_arg
 
 bp = Blueprint("auth", __name__)
 
@@ -150,7 +150,7 @@ def end_other_sessions() -> Any:
 @permissions.require(permissions.can_administer)
 def admin_users() -> Any:
     query = select(User).order_by(User.active.desc(), User.username)
-    q = (request.args.get("q") or "").strip()
+    q = search_arg(request.args)
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.username.ilike(like), User.name.ilike(like), User.email.ilike(like)))

@@ -77,7 +77,8 @@ def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, li
         select(PlanItem)
         .join(AnnualPlan)
         .where(PlanItem.key_task_id == task.id)
-        .options(selectinload(PlanItem.plan))
+        # The units say whether a liaison may open a co-operating unit's task (leads_item_of).
+        .options(selectinload(PlanItem.plan), selectinload(PlanItem.units))
         .order_by(AnnualPlan.year.desc(), PlanItem.position)
     ).all()
     items = [i for i in items if permissions.can_view_plan(user, i.plan)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
@@ -85,6 +85,27 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
         "soon": soon,
         "verifier": permissions.can_verify(current_user),
     }
+
+
+@bp.route("/admin")
+@permissions.require(permissions.can_administer)
+def admin() -> Any:
+    """Where mail goes and which address its links carry, with the administration pages."""
+    from coordination.jobs import redis_available
+    from coordination.urls import reaches_only_this_machine
+
+    config = current_app.config
+    base_url = config["SERVER_BASE_URL"]
+    return render_template(
+        "main/admin.html",
+        base_url=base_url,
+        mail_server=config["MAIL_SERVER"],
+        mail_port=config["MAIL_PORT"],
+        sender=config["MAIL_DEFAULT_SENDER"],
+        # Links only this machine opens, in mail that leaves it: recipients would get nowhere.
+        unreachable_links=bool(config["MAIL_SERVER"]) and reaches_only_this_machine(base_url),
+        redis_ok=redis_available(),
+    )
 
 
 @bp.route("/healthz")

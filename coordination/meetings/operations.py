@@ -15,6 +15,7 @@ from coordination import permissions
 from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.extensions import db
+from coordination.labels import PARTSTAT_LABELS
 from coordination.meetings import invitations
 from coordination.meetings.models import AgendaItem, Attendee, AttendeeRole, Decision, Meeting
 from coordination.notifications import rsvp
@@ -270,7 +271,7 @@ def answer(attendee: Attendee, answer_: str) -> None:
     record(
         "rsvp.answer",
         event,
-        summary=f"{attendee.name}: {partstat}",
+        summary=f"{attendee.name}: {PARTSTAT_LABELS[partstat]}",
         before=before,
         after={"partstat": partstat},
         actor_id=attendee.user_id,

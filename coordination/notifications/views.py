@@ -21,7 +21,7 @@ from coordination.meetings import operations as meeting_ops
 from coordination.notifications import mail, rsvp
 from coordination.notifications.models import OutgoingMail
 from coordination.timeutil import to_local
-from coordination.views_util import attempt, page_arg
+from coordination.views_util import attempt, page_arg, search_arg
 
 bp = Blueprint("rsvp", __name__)
 
@@ -97,7 +97,7 @@ def outbox() -> Any:
     query = select(OutgoingMail)
     if status in {"pending", "sending", "sent", "failed"}:
         query = query.where(OutgoingMail.status == status)
-    q = (request.args.get("q") or "").strip()[:100]
+    q = search_arg(request.args)
     if q:
         query = query.where(or_(OutgoingMail.recipient.ilike(f"%{q}%"), OutgoingMail.subject.ilike(f"%{q}%")))
     page = page_arg(request.args)
@@ -130,7 +130,12 @@ def outbox_message(mail_id: int) -> Any:
     parts = [
         (part.get_content_type(), part.get_content()) for part in message.walk() if not part.is_multipart()
     ]
-    return render_template("rsvp/outbox_message.html", row=row, parts=parts)
+    part_labels = {
+        "text/plain": _("Plain text"),
+        "text/html": _("Formatted text (HTML source)"),
+        "text/calendar": _("Calendar invitation (iCalendar source)"),
+    }
+    return render_template("rsvp/outbox_message.html", row=row, parts=parts, part_labels=part_labels)
 
 
 @bp.route("/admin/outbox/<int:mail_id>/retry", methods=["POST"])

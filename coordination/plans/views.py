@@ -10,6 +10,7 @@ from flask_login import current_user
 from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
+from coordination.labels import readable_value
 from coordination.meetings.models import Meeting
 from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, operations, queries, revisions
@@ -297,6 +298,7 @@ def compare(plan_id: int) -> Any:
         new=new,
         diff=revisions.compare(old.items, new.items),
         field_labels=revisions.field_labels(),
+        readable_value=readable_value,
     )
 
 

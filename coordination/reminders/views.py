@@ -98,7 +98,13 @@ def admin() -> Any:
     ).all()
     counts = dict(db.session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
     return render_template(
-        "reminders/admin.html", rows=rows, status=status, counts=counts, redis_ok=redis_available(), page=page
+        "reminders/admin.html",
+        rows=rows,
+        status=status,
+        counts=counts,
+        redis_ok=redis_available(),
+        page=page,
+        describe=delivery.describe,
     )
 
 

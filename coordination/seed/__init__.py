@@ -87,7 +87,7 @@ def load_mechanism() -> Counter[str]:
             )
             created["key_tasks"] += 1
     if created:
-        record("seed.mechanism", mechanism, summary=_describe(created), after=dict(created))
+        record("seed.mechanism", mechanism, summary=_summary(created), after=dict(created))
     if years := load_package_years():
         created["calendar years"] += years
     return created
@@ -109,7 +109,7 @@ def load_demo_users() -> Counter[str]:
         created["users"] += 1
     if created:
         db.session.flush()
-        record("seed.demo_users", summary=_describe(created), after=dict(created), object_type="users")
+        record("seed.demo_users", summary=_summary(created), after=dict(created), object_type="users")
     return created
 
 
@@ -119,6 +119,13 @@ def load_demo_work() -> Counter[str]:
 
     mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
     return load_demo_plans(mechanism)
+
+
+def _summary(created: Counter[str]) -> str:
+    """For the audit log, in the interface's words."""
+    from coordination.labels import field_label
+
+    return "、".join(f"{field_label(name)} {count}" for name, count in sorted(created.items()))
 
 
 def _describe(created: Counter[str]) -> str:

@@ -28,6 +28,13 @@ def _visit_form(visit: Visit | None) -> VisitForm:
     form.host_party_id.choices = parties
     if visit is not None and request.method == "GET":
         form.version.data = visit.version
+    elif visit is None and request.method == "GET" and len(parties) >= 2:
+        # A visit goes from one city to the other: by default from the user's own to the other.
+        own = {b.party_id for b in current_user.bodies}
+        ids = [pid for pid, _name in parties]
+        visiting = next((pid for pid in ids if pid in own), ids[0])
+        form.visiting_party_id.data = visiting
+        form.host_party_id.data = next(pid for pid in ids if pid != visiting)
     return form
 
 

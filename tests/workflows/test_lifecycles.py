@@ -47,6 +47,7 @@ EXPECTED = {
         ("in_progress", "report"): "in_progress",
         ("returned", "report"): "in_progress",
         ("in_progress", "submit_completion"): "submitted",
+        ("returned", "submit_completion"): "submitted",
         ("submitted", "close"): "closed",
         ("submitted", "return"): "returned",
         ("returned", "resume"): "in_progress",
