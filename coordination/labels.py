@@ -253,6 +253,13 @@ AUDIT_ACTION_LABELS = {
     "reminders.policy": _l("changed the reminder rules"),
     "evaluation.rubric": _l("changed the evaluation weights"),
     "evaluation.adjust": _l("adjusted an evaluation score"),
+    "calendar.confirm": _l("confirmed a year's holiday arrangement"),
+    "calendar.change": _l("changed a year's holiday arrangement"),
+    "assignment.deadline_recount": _l("moved the deadline to the changed working-day calendar"),
+    "supervision.traffic_rule": _l("changed the traffic-light rule"),
+    "user.logout": _l("signed out"),
+    "user.session_end": _l("ended a signed-in session"),
+    "user.sessions_end": _l("ended all signed-in sessions"),
 }
 
 # What an audited record is, by its table.
@@ -282,6 +289,8 @@ OBJECT_TYPE_LABELS = {
     "outgoing_mail": _l("Message"),
     "generated_reports": _l("Report"),
     "evaluation_adjustments": _l("Evaluation adjustment"),
+    "calendar_years": _l("Holiday arrangement"),
+    "user_sessions": _l("Signed-in session"),
     "system": _l("System"),
 }
 ALL_LABELS["object_type"] = OBJECT_TYPE_LABELS
@@ -363,6 +372,10 @@ FIELD_LABELS = {
     "areas": _l("Areas"),
     "key_tasks": _l("Key tasks"),
     "users": _l("Users"),
+    "changes": _l("Days changed"),
+    "warning_workdays": _l("Warning window (working days)"),
+    "at_risk_percent": _l("At-risk progress below (%)"),
+    "lag_points": _l("Behind schedule by more than (points)"),
 }
 
 # Fields whose values are codes, and the table that says them in words.
@@ -424,6 +437,8 @@ ROLE_LABELS_BY_TYPE = {
 
 
 def _value_table(field: str, object_type: str) -> dict[str, Any] | None:
+    if field == "source" and object_type == "calendar_years":
+        return CALENDAR_SOURCE_LABELS
     if field == "state":
         return STATE_LABELS_BY_TYPE.get(object_type)
     if field == "kind":

@@ -73,7 +73,8 @@ def test_entering_a_year_previews_then_confirms(client, login, app):
     assert add_workdays(date(2026, 12, 2), 30) == date(2027, 1, 14)  # 元旦 no longer counted
     assert add_workdays(date(2027, 2, 19), 1) == date(2027, 2, 20)  # the working Saturday
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "calendar.confirm"))
-    assert event.object_id == 2027 and ["2027-01-01", False, "元旦"] in event.after["changes"]
+    assert event.object_id == 2027 and event.after["changes"]["2027-01-01"] == "休息日 · 元旦"
+    assert event.before["changes"]["2027-01-01"] == "工作日"
     assert "未录入" not in client.get("/admin/calendar/2027").get_data(as_text=True)
 
 

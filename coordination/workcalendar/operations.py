@@ -49,6 +49,11 @@ def changes(year: int, days: list[CalendarDay]) -> list[DayChange]:
     return result
 
 
+def _kind(workday: bool, name: str) -> str:
+    kind = _("working day") if workday else _("rest day")
+    return f"{kind} · {name}" if name else kind
+
+
 def check(year: int, days: list[CalendarDay]) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise OperationError(_("The year must be between %(low)d and %(high)d.", low=MIN_YEAR, high=MAX_YEAR))
@@ -100,9 +105,9 @@ def confirm_year(year: int, days: list[CalendarDay], source: str, actor: User | 
             working=sum(1 for d in in_year if d.is_workday and d.day.weekday() >= 5),
             changed=len(diff),
         ),
-        before={"changes": [[c.day.isoformat(), c.before_workday, c.before_name] for c in diff]},
+        before={"changes": {c.day.isoformat(): _kind(c.before_workday, c.before_name) for c in diff}},
         after={
-            "changes": [[c.day.isoformat(), c.after_workday, c.after_name] for c in diff],
+            "changes": {c.day.isoformat(): _kind(c.after_workday, c.after_name) for c in diff},
             "source": source,
         },
         actor_id=actor.id if actor else None,
