@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from coordination.assignments.models import Assignment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
+from coordination.meetings.models import Meeting
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan, PlanItem, PlanRevision
 from coordination.timeutil import local_today
@@ -111,7 +112,7 @@ def test_liaisons_do_not_see_drafts_but_comment_in_consultation(client, login):
 
 def test_full_cycle_through_the_screens(client, login):
     plan = f.draft_plan(items=3)
-    meeting = f.meeting()
+    meeting = f.meeting(-2)
     login("lead.dl")
     # each step is offered on the page before it is taken, and confirmed in Chinese
     assert f"/plans/{plan.id}/actions/start_consultation" in client.get(f"/plans/{plan.id}").get_data(
@@ -124,8 +125,9 @@ def test_full_cycle_through_the_screens(client, login):
     assert f"/plans/{plan.id}/submit" in page
     client.post(f"/plans/{plan.id}/submit", data={"meeting_id": meeting.id})
     assert db.session.get(AnnualPlan, plan.id).state == "submitted"
-    assert f"/plans/{plan.id}/actions/adopt" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "年度计划" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    f.hold(db.session.get(Meeting, meeting.id))
+    assert f"/plans/{plan.id}/actions/adopt" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     client.post(f"/plans/{plan.id}/actions/adopt")
     assert db.session.get(AnnualPlan, plan.id).state == "adopted"
     preview = client.get(f"/plans/{plan.id}/issue").get_data(as_text=True)

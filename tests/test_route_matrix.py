@@ -185,7 +185,7 @@ def world(app):
     agenda_item = meetings.add_agenda_item(meeting, secretary, title="听取工作汇报")
     attendee = meetings.add_attendee(meeting, secretary, name="李华", email="li.hua@example.org")
     meetings.schedule(meeting, secretary)
-    meetings.hold(meeting, secretary)
+    f.hold(meeting, "secretary.sh")
     decision = meetings.add_decision(
         meeting, secretary, text="共建航运中心", deadline=f.later(90), body_ids=[port]
     )

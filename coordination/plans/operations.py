@@ -14,7 +14,7 @@ from coordination.auth.models import Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings.models import AgendaItem, Meeting
-from coordination.operations import OperationError, check_transition, check_version
+from coordination.operations import OperationError, advance, check_version
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.plans import revisions
 from coordination.plans.models import (
@@ -291,10 +291,7 @@ def _recorded_change(
 
 def _transition(plan: AnnualPlan, action: str, actor: User, **context: Any) -> None:
     before = snapshot(plan, *PLAN_FIELDS)
-    new_state = check_transition(
-        plan_flow.TRANSITIONS, plan_flow.PlanState(plan.state), action, plan_roles(actor), context
-    )
-    plan.state = new_state.value
+    advance(plan, plan_flow.TRANSITIONS, action, plan_roles(actor), context)
     record(
         f"plan.{action}",
         plan,
@@ -341,9 +338,14 @@ def submit_to_meeting(plan: AnnualPlan, meeting: Meeting | None, actor: User) ->
 
 
 def adopt(plan: AnnualPlan, actor: User) -> None:
-    """审议通过 at the meeting the plan was submitted to."""
-    _transition(plan, "adopt", actor, meeting_id=plan.meeting_id)
-    plan.adopted_at = utcnow()
+    """审议通过 at the meeting the plan was submitted to, once that meeting has been held; the
+    plan is adopted on the meeting's day, whenever the secretary gets to record it."""
+    meeting = db.session.get(Meeting, plan.meeting_id) if plan.meeting_id else None
+    _transition(
+        plan, "adopt", actor, meeting_id=plan.meeting_id, meeting_state=meeting.state if meeting else None
+    )
+    assert meeting is not None  # the guard refuses adoption without a held meeting
+    plan.adopted_at = meeting.starts_at
 
 
 @dataclass(frozen=True)
