@@ -72,6 +72,7 @@ GET = {
     "/plans/{draft}/issue": SENT_BACK,  # a draft cannot be issued yet
     "/plans/{draft}/submit": MANAGERS,
     "/plans/{draft}/items/new": MANAGERS,
+    "/plans/{draft}/edit": MANAGERS,
     "/plans/{draft}/items/{draft_item}/edit": MANAGERS,
     "/plans/{draft}/revisions": MANAGERS,
     "/tasks": ALL,
@@ -116,6 +117,8 @@ POST = {
     "/admin/reminders/{reminder}/retry": NOT_ADMIN,
     "/plans/new": NOT_MANAGER,
     "/plans/{draft}/actions/start_consultation": NOT_MANAGER,
+    "/plans/{draft}/edit": NOT_MANAGER,
+    "/plans/{draft}/withdraw": NOT_MANAGER,
     "/plans/{issued}/cadence": NOT_MANAGER,
     "/plans/{draft}/import": NOT_MANAGER,
     "/plans/{draft}/issue": NOT_MANAGER,

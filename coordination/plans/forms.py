@@ -35,6 +35,7 @@ class PlanForm(OneTimeKey, Form):
     report_cadence = SelectField(
         _l("Progress reports due"), choices=list(CADENCE_LABELS.items()), default="monthly"
     )
+    version = HiddenField()
 
 
 class CadenceForm(Form):

@@ -66,6 +66,45 @@ def new() -> Any:
     return done or render_template("plans/new.html", form=form)
 
 
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def edit(plan_id: int) -> Any:
+    """A draft's year and title."""
+    plan = _manageable(plan_id)
+    form = PlanForm(obj=plan if request.method == "GET" else None)
+    del form.report_cadence  # kept on the plan page, where it applies in every state
+    if request.method == "GET":
+        form.version.data = plan.version
+    if form.validate_on_submit() and attempt(
+        lambda: operations.update_plan(
+            plan,
+            current_user,
+            year=form.year.data,
+            title=form.title.data or "",
+            expected_version=form_version(form.version.data),
+        ),
+        form,
+        _("Plan saved."),
+    ):
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/new.html", form=form, plan=plan)
+
+
+@bp.route("/<int:plan_id>/withdraw", methods=["POST"])
+@permissions.require(permissions.can_manage_plans)
+def withdraw(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    year = plan.year
+    if attempt(
+        lambda: operations.withdraw(
+            plan, current_user, expected_version=form_version(request.form.get("version"))
+        ),
+        success=_("The %(year)d draft plan is withdrawn.", year=year),
+    ):
+        return redirect(url_for("plans.index"))
+    return redirect(url_for("plans.show", plan_id=plan_id))
+
+
 @bp.route("/<int:plan_id>")
 @permissions.require(permissions.can_read_mechanism)
 def show(plan_id: int) -> Any:
@@ -88,6 +127,7 @@ def show(plan_id: int) -> Any:
         comments=queries.comments_by_item(plan),
         editable=permissions.can_manage_plans(current_user)
         and (state in plan_flow.EDITABLE_STATES or state == plan_flow.PlanState.ISSUED),
+        draft=permissions.can_manage_plans(current_user) and state == plan_flow.PlanState.DRAFT,
         amending=state == plan_flow.PlanState.ISSUED,
         actions=actions,
         can_comment=permissions.can_comment_on_plan(current_user, plan),
