@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from wtforms import HiddenField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 # WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
@@ -55,6 +55,22 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> _BabelTranslations:
             return _BabelTranslations()
+
+
+class OneTimeKey:
+    """Mixin for a form that creates something: a one-time key, made when the form is rendered
+    (kept as posted when a refused form is shown again), so that sending it twice creates one
+    record (see coordination.views_util.submit_once). A value that no form of ours made is
+    replaced, so it never reaches the database."""
+
+    once_key = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from coordination.submissions import is_key, new_key
+
+        super().__init__(*args, **kwargs)
+        if not is_key(self.once_key.data):
+            self.once_key.data = new_key()
 
 
 def required() -> DataRequired:

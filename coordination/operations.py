@@ -8,7 +8,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from coordination.extensions import db
 from workflows.base import InvalidTransition, Table
 from workflows.base import transition as workflow_transition
 
@@ -37,6 +40,16 @@ REASONS = {
     "requested date not after current deadline": _l("The requested date must be after the current deadline."),
     "quality out of range": _l("The quality score must be between 1 and 5."),
     "no attendees": _l("Add at least one attendee first."),
+    "meeting not started yet": _l(
+        "The meeting has not started yet: it can be recorded as held once it has begun."
+    ),
+    "visit not over yet": _l("The visit is not over yet: it can be recorded as completed from its last day."),
+    "meeting not held yet": _l(
+        "A plan is adopted at a meeting that has been held: record the meeting as held first."
+    ),
+    "plan has a history": _l(
+        "Only a draft that never went to consultation or to a meeting can be withdrawn."
+    ),
 }
 
 
@@ -67,3 +80,51 @@ CONFLICT = _l(
 def check_version(obj: Any, expected: int | None) -> None:
     if expected is not None and obj.version != expected:
         raise ConflictError(str(CONFLICT))
+
+
+def claim(row: Any, **changes: Any) -> None:
+    """Writes `changes` only if the row still holds what this request read (the changed columns
+    and, where the model has one, its version): `UPDATE … SET …, version=version+1 WHERE id=?
+    AND state=<as read> AND version=<as read>`. Of two requests that read the same row exactly
+    one updates it; the other finds no row and gets CONFLICT, so whatever it did before in its
+    transaction is rolled back with it. On PostgreSQL the loser waits on the winner's row lock,
+    on SQLite on its write lock; either way it then sees the winner's row."""
+    db.session.flush()  # this request's own pending changes first, so "as read" is what it holds
+    state = inspect(row)
+    mapper = state.mapper
+    table = mapper.local_table
+    conditions = [column == state.identity[i] for i, column in enumerate(mapper.primary_key)]
+    values = {mapper.get_property(key).columns[0].name: value for key, value in changes.items()}
+    for key in changes:
+        column = mapper.get_property(key).columns[0]
+        loaded = getattr(row, key)  # after the flush: what the database holds for this request
+        conditions.append(column.is_(None) if loaded is None else column == loaded)
+    version_key = None
+    if mapper.version_id_col is not None:
+        version_key = mapper.get_property_by_column(mapper.version_id_col).key
+        version = getattr(row, version_key)
+        conditions.append(mapper.version_id_col == version)
+        values[mapper.version_id_col.name] = version + 1
+    result = db.session.execute(update(table).where(*conditions).values(**values))
+    if result.rowcount != 1:
+        raise ConflictError(str(CONFLICT))
+    # The row in memory is now what was written, so the unit of work does not write it again.
+    for key, value in changes.items():
+        set_committed_value(row, key, value)
+    if version_key is not None:
+        set_committed_value(row, version_key, version + 1)
+
+
+def advance(
+    row: Any,
+    table: Table,
+    action: str,
+    roles: Iterable[str],
+    context: Mapping[str, Any] | None = None,
+) -> Enum:
+    """A workflow transition of `row.state`, checked and then claimed (see claim): the one way
+    every lifecycle changes state."""
+    state_type = type(next(iter(table))[0])
+    new_state = check_transition(table, state_type(row.state), action, roles, context)
+    claim(row, state=new_state.value)
+    return new_state

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import flash
+from flask import flash, redirect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from coordination import submissions
 from coordination.extensions import db
 from coordination.operations import CONFLICT, OperationError
+
+T = TypeVar("T")
+BUSY = _l("The system is busy with another change to the same records. Please try again in a moment.")
+# What the drivers say when a lock could not be had in time, or a deadlock was broken.
+LOCK_FAILURES = ("database is locked", "deadlock detected", "could not serialize", "lock timeout")
 
 
 def attempt(operation: Callable[[], Any], form: Any = None, success: str | None = None) -> bool:
@@ -31,9 +41,64 @@ def attempt(operation: Callable[[], Any], form: Any = None, success: str | None 
         db.session.rollback()
         flash(str(CONFLICT), "error")
         return False
+    except OperationalError as error:
+        # Waited too long for another writer: a message and nothing saved, not a 500.
+        if not any(text in str(error.orig).lower() for text in LOCK_FAILURES):
+            raise
+        db.session.rollback()
+        flash(str(BUSY), "error")
+        return False
     if success:
         flash(success, "success")
     return True
+
+
+def submit_once(
+    form: Any,
+    operation: Callable[[], T],
+    *,
+    success: str,
+    target: Callable[[T], str],
+    errors_on_form: bool = True,
+) -> Any | None:
+    """The view side of a creating form (its form has coordination.forms.OneTimeKey): runs the
+    operation at most once per one-time key. The key is claimed, and recorded with what was
+    created, in the operation's own transaction; a second submission of the key is redirected to
+    the first result with a notice. Returns the redirect, or None when the form is to be shown
+    again (errors go next to their fields, or into flash messages when errors_on_form is off)."""
+    if not form.is_submitted():
+        return None
+    if (done := replayed(form)) is not None:
+        return done
+    if not form.validate():
+        return None
+    key = form.once_key.data
+    shown: list[str] = []
+
+    def run() -> None:
+        entry = submissions.claim_key(key, current_user.id if current_user.is_authenticated else None)
+        created = operation()
+        shown.append(target(created))
+        submissions.remember(entry, created, shown[0])
+
+    try:
+        if attempt(run, form if errors_on_form else None, success):
+            return redirect(shown[0])
+    except submissions.AlreadySubmitted:
+        db.session.rollback()  # the same form, sent at the same moment, was saved by the other request
+        if (done := replayed(form)) is not None:
+            return done
+        raise
+    return None
+
+
+def replayed(form: Any) -> Any | None:
+    """The first result, with a notice, when this form's one-time key has been used already."""
+    done = submissions.find(form.once_key.data)
+    if done is None:
+        return None
+    flash(_("This form had already been sent: nothing was saved twice. Here is the first result."), "info")
+    return redirect(done.location)
 
 
 def form_version(value: Any) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from coordination.framework.models import KeyTask
 from coordination.meetings import operations as meetings
 from coordination.organizations.models import Body, Mechanism, Party
 from coordination.plans import operations as plans
-from coordination.timeutil import local_today
+from coordination.timeutil import frozen_at, local_today, to_local
 
 
 def user(username: str) -> User:
@@ -68,21 +68,39 @@ def draft_plan(year: int | None = None, items: int = 1):
     return plan
 
 
-def meeting():
+def meeting(days: int = 10):
+    """A draft joint meeting `days` from today (negative: in the past, created before it)."""
     dalian = db.session.scalar(select(Party).where(Party.code == "dl"))
-    start = later(10)
-    m = meetings.create_meeting(
-        mechanism(),
-        user("secretary.dl"),
-        meetings.MeetingData(
-            kind="joint",
-            title="联席会议",
-            starts_local=datetime(start.year, start.month, start.day, 9, 30),
-            ends_local=datetime(start.year, start.month, start.day, 12, 0),
-            host_party_id=dalian.id,
-            venue="大连",
-        ),
-    )
+    start = later(days)
+    with frozen_at(datetime.combine(min(local_today(), start - timedelta(days=5)), datetime.min.time())):
+        m = meetings.create_meeting(
+            mechanism(),
+            user("secretary.dl"),
+            meetings.MeetingData(
+                kind="joint",
+                title="联席会议",
+                starts_local=datetime(start.year, start.month, start.day, 9, 30),
+                ends_local=datetime(start.year, start.month, start.day, 12, 0),
+                host_party_id=dalian.id,
+                venue="大连",
+            ),
+        )
+    db.session.commit()
+    return m
+
+
+def hold(m, secretary: str = "secretary.dl"):
+    """Records the meeting as held through the real operation, as of its start (or now if that
+    is later): held is only ever recorded once begun. A draft is marked scheduled first without
+    sending invitations, so tests that count mails and reminders see only their own."""
+    who = user(secretary)
+    start = to_local(m.starts_at).replace(tzinfo=None)
+    if m.state == "draft":
+        m.state = "scheduled"
+        db.session.flush()
+    now = to_local(datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=None)
+    with frozen_at(max(start + timedelta(hours=1), now)):
+        meetings.hold(m, who)
     db.session.commit()
     return m
 
@@ -90,7 +108,9 @@ def meeting():
 def issued_plan(items: int = 1):
     plan = draft_plan(items=items)
     lead = user("lead.sh")
-    plans.submit_to_meeting(plan, meeting(), lead)
+    m = meeting(-1)  # adopted yesterday, issued today
+    plans.submit_to_meeting(plan, m, lead)
+    hold(m)
     plans.adopt(plan, lead)
     plans.issue(plan, lead, "沪合作办〔2026〕1号")
     db.session.commit()

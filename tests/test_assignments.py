@@ -348,7 +348,9 @@ def test_task_list_query_count_does_not_grow_with_rows(client, login, app, web_a
         from coordination.plans import operations as plans
 
         lead = f.user("lead.sh")
-        plans.submit_to_meeting(plan, f.meeting(), lead)
+        meeting = f.meeting(-3)
+        plans.submit_to_meeting(plan, meeting, lead)
+        f.hold(meeting)
         plans.adopt(plan, lead)
         plans.issue(plan, lead)
         db.session.commit()

@@ -64,6 +64,7 @@ def _fields(page: str) -> tuple[list[str], list[str]]:
 def world(app):
     issued = f.issued_plan(items=2)
     draft = f.draft_plan(year=issued.year + 1)
+    f.meeting()  # an open meeting for the draft's submit form (the issued plan's one was held)
     port = db.session.scalar(select(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id))
     tasks.acknowledge(port, f.user("liaison.dl.port"))
     db.session.commit()

@@ -14,7 +14,7 @@ from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
 from coordination.notifications.models import OutgoingMail
 from coordination.plans.models import AnnualPlan
-from coordination.timeutil import local_today
+from coordination.timeutil import frozen_at, local_today, to_local
 from tests import factories as f
 from tests.conftest import messages_in
 
@@ -236,10 +236,20 @@ def test_meeting_adopts_the_plan_and_its_decisions_become_tasks(client, login, s
     login("lead.sh")
     client.post(f"/plans/{plan.id}/submit", data={"meeting_id": meeting.id})
     login("secretary.dl")
-    client.post(f"/meetings/{meeting.id}/hold")
     item = next(i for i in db.session.get(Meeting, meeting.id).agenda if i.plan_id)
-    client.post(f"/meetings/{meeting.id}/agenda/{item.id}/adopt")
-    assert db.session.get(AnnualPlan, plan.id).state == "adopted"
+    # Nothing is recorded before it happens: not held before it starts, not adopted before held.
+    page = client.post(f"/meetings/{meeting.id}/hold", follow_redirects=True).get_data(as_text=True)
+    assert "会议尚未开始" in page and db.session.get(Meeting, meeting.id).state == "scheduled"
+    page = client.post(f"/meetings/{meeting.id}/agenda/{item.id}/adopt", follow_redirects=True)
+    assert db.session.get(AnnualPlan, plan.id).state == "submitted"
+    started = to_local(meeting.starts_at).replace(tzinfo=None)
+    with frozen_at(started + timedelta(minutes=5)):
+        client.post(f"/meetings/{meeting.id}/hold")
+    assert db.session.get(Meeting, meeting.id).state == "held"
+    with frozen_at(started + timedelta(days=2)):  # recorded two days later, adopted on the day
+        client.post(f"/meetings/{meeting.id}/agenda/{item.id}/adopt")
+    adopted = db.session.get(AnnualPlan, plan.id)
+    assert adopted.state == "adopted" and adopted.adopted_at == meeting.starts_at
     client.post(f"/meetings/{meeting.id}/agenda/{item.id}/outcome", data={"outcome": "审议通过年度计划。"})
     deadline = (local_today() + timedelta(days=90)).isoformat()
     units = [f.body("上海市商务委员会").id, f.body("大连市商务局").id]

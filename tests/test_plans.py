@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 from coordination.assignments.models import Assignment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
+from coordination.meetings.models import Meeting
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan, PlanItem, PlanRevision
 from coordination.timeutil import local_today
@@ -111,7 +113,7 @@ def test_liaisons_do_not_see_drafts_but_comment_in_consultation(client, login):
 
 def test_full_cycle_through_the_screens(client, login):
     plan = f.draft_plan(items=3)
-    meeting = f.meeting()
+    meeting = f.meeting(-2)
     login("lead.dl")
     # each step is offered on the page before it is taken, and confirmed in Chinese
     assert f"/plans/{plan.id}/actions/start_consultation" in client.get(f"/plans/{plan.id}").get_data(
@@ -124,8 +126,9 @@ def test_full_cycle_through_the_screens(client, login):
     assert f"/plans/{plan.id}/submit" in page
     client.post(f"/plans/{plan.id}/submit", data={"meeting_id": meeting.id})
     assert db.session.get(AnnualPlan, plan.id).state == "submitted"
-    assert f"/plans/{plan.id}/actions/adopt" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "年度计划" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    f.hold(db.session.get(Meeting, meeting.id))
+    assert f"/plans/{plan.id}/actions/adopt" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
     client.post(f"/plans/{plan.id}/actions/adopt")
     assert db.session.get(AnnualPlan, plan.id).state == "adopted"
     preview = client.get(f"/plans/{plan.id}/issue").get_data(as_text=True)
@@ -352,3 +355,78 @@ def test_deadline_in_working_days_is_kept_until_issue(app):
     issued_on = local_today() + timedelta(days=3)
     planned = plans.preview_issue(plan, issued_on)
     assert {p.deadline for p in planned if p.item is item} == {add_workdays(issued_on, 20)}
+
+
+def test_a_draft_plan_s_year_and_title_can_be_edited_and_are_audited(client, login):
+    plan = f.draft_plan()
+    plan_id, year = plan.id, plan.year
+    login("lead.sh")
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert f"/plans/{plan_id}/edit" in page
+    form = client.get(f"/plans/{plan_id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', form)[1]
+    response = client.post(
+        f"/plans/{plan_id}/edit", data={"year": year + 1, "title": "新标题", "version": version}
+    )
+    assert response.status_code == 302, messages_in(response.get_data(as_text=True))
+    edited = db.session.get(AnnualPlan, plan_id)
+    assert (edited.year, edited.title) == (year + 1, "新标题")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.update"))
+    assert event.before["title"] == "工作要点" and event.after["year"] == year + 1
+    # A page opened before that save cannot overwrite it.
+    stale = client.post(f"/plans/{plan_id}/edit", data={"year": year, "title": "旧页面", "version": version})
+    assert "其他人修改了此记录" in stale.get_data(as_text=True)
+    assert db.session.get(AnnualPlan, plan_id).title == "新标题"
+
+
+def test_a_plan_beyond_drafting_keeps_its_year_and_title(client, login):
+    plan = f.issued_plan()
+    login("lead.sh")
+    assert f"/plans/{plan.id}/edit" not in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    response = client.post(f"/plans/{plan.id}/edit", data={"year": plan.year, "title": "改名", "version": 1})
+    assert "只有草稿状态的计划才能修改年度和标题" in response.get_data(as_text=True)
+    assert db.session.get(AnnualPlan, plan.id).title == "工作要点"
+
+
+def test_a_draft_with_nothing_but_drafting_behind_it_can_be_withdrawn(client, login):
+    plan = f.draft_plan(items=2)
+    plan_id, year = plan.id, plan.year
+    login("lead.sh")
+    page = client.post(
+        f"/plans/{plan_id}/withdraw", data={"version": plan.version}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "草稿已撤回" in page, messages_in(page)
+    assert db.session.get(AnnualPlan, plan_id) is None
+    assert db.session.scalar(select(func.count()).select_from(PlanItem)) == 0
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "plan.withdraw"))
+    assert event.object_id == plan_id and len(event.before["items"]) == 2
+    # The year is free again.
+    assert (
+        client.post(
+            "/plans/new", data={"year": year, "title": "重新起草", "report_cadence": "monthly"}
+        ).status_code
+        == 302
+    )
+
+
+def test_a_plan_that_went_to_consultation_or_was_issued_cannot_be_withdrawn(client, login):
+    consulted = f.draft_plan(year=local_today().year + 2)
+    lead = f.user("lead.sh")
+    plans.start_consultation(consulted, lead)
+    plans.return_to_draft(consulted, lead)
+    issued = f.issued_plan()
+    db.session.commit()
+    login("lead.sh")
+    page = client.post(f"/plans/{consulted.id}/withdraw", follow_redirects=True).get_data(as_text=True)
+    assert "只有从未征求意见、也未提交会议的草稿才能撤回" in page
+    assert f"/plans/{consulted.id}/withdraw" not in client.get(f"/plans/{issued.id}").get_data(as_text=True)
+    client.post(f"/plans/{issued.id}/withdraw")
+    assert (
+        db.session.get(AnnualPlan, consulted.id) and db.session.get(AnnualPlan, issued.id).state == "issued"
+    )
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "plan.withdraw")
+        )
+        == 0
+    )

@@ -76,6 +76,7 @@ GET = {
     "/plans/{draft}/issue": SENT_BACK,  # a draft cannot be issued yet
     "/plans/{draft}/submit": MANAGERS,
     "/plans/{draft}/items/new": MANAGERS,
+    "/plans/{draft}/edit": MANAGERS,
     "/plans/{draft}/items/{draft_item}/edit": MANAGERS,
     "/plans/{draft}/revisions": MANAGERS,
     "/tasks": ALL,
@@ -125,6 +126,8 @@ POST = {
     "/tasks/calendar-review": NOT_MANAGER,
     "/plans/new": NOT_MANAGER,
     "/plans/{draft}/actions/start_consultation": NOT_MANAGER,
+    "/plans/{draft}/edit": NOT_MANAGER,
+    "/plans/{draft}/withdraw": NOT_MANAGER,
     "/plans/{issued}/cadence": NOT_MANAGER,
     "/plans/{draft}/import": NOT_MANAGER,
     "/plans/{draft}/issue": NOT_MANAGER,
@@ -195,7 +198,7 @@ def world(app):
     agenda_item = meetings.add_agenda_item(meeting, secretary, title="听取工作汇报")
     attendee = meetings.add_attendee(meeting, secretary, name="李华", email="li.hua@example.org")
     meetings.schedule(meeting, secretary)
-    meetings.hold(meeting, secretary)
+    f.hold(meeting, "secretary.sh")
     decision = meetings.add_decision(
         meeting, secretary, text="共建航运中心", deadline=f.later(90), body_ids=[port]
     )

@@ -18,8 +18,17 @@ class MeetingState(StrEnum):
     CANCELLED = "cancelled"
 
 
+HELD_STATES = frozenset({MeetingState.HELD, MeetingState.MINUTES_PUBLISHED})
+
+
 def _attendees(context: Mapping[str, Any]) -> str | None:
     return None if context.get("attendee_count", 0) > 0 else "no attendees"
+
+
+def _started(context: Mapping[str, Any]) -> str | None:
+    """Held is a fact about the past: not before the meeting's start (both moments in Beijing time)."""
+    now, starts = context.get("now"), context.get("starts_at")
+    return None if now is not None and starts is not None and now >= starts else "meeting not started yet"
 
 
 S = MeetingState
@@ -28,7 +37,7 @@ TRANSITIONS = build(
     [
         ([S.DRAFT], "schedule", S.SCHEDULED, ORGANISERS, _attendees),
         ([S.SCHEDULED], "reschedule", S.SCHEDULED, ORGANISERS, None),
-        ([S.SCHEDULED], "hold", S.HELD, ORGANISERS, None),
+        ([S.SCHEDULED], "hold", S.HELD, ORGANISERS, _started),
         ([S.HELD], "publish_minutes", S.MINUTES_PUBLISHED, ORGANISERS, None),
         ([S.DRAFT, S.SCHEDULED], "cancel", S.CANCELLED, ORGANISERS, needs_text("reason")),
     ]

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY, build, needs_text
+from workflows.meeting import HELD_STATES
 
 
 class PlanState(StrEnum):
@@ -39,8 +40,11 @@ def _submittable(context: Mapping[str, Any]) -> str | None:
     return _has_items(context) or (None if context.get("meeting_id") else "no meeting chosen")
 
 
-def _has_meeting(context: Mapping[str, Any]) -> str | None:
-    return None if context.get("meeting_id") else "no meeting chosen"
+def _adoptable(context: Mapping[str, Any]) -> str | None:
+    """Adopted (审议通过) only by a meeting that has actually been held."""
+    if not context.get("meeting_id"):
+        return "no meeting chosen"
+    return None if context.get("meeting_state") in HELD_STATES else "meeting not held yet"
 
 
 def _units_everywhere(context: Mapping[str, Any]) -> str | None:
@@ -54,12 +58,20 @@ TRANSITIONS = build(
         ([S.DRAFT, S.CONSULTATION], SUBMIT, S.SUBMITTED, LEAD, _submittable),
         ([S.CONSULTATION, S.SUBMITTED], RETURN_TO_DRAFT, S.DRAFT, LEAD, None),
         # The meeting adopts; its secretary or a lead department records it.
-        ([S.SUBMITTED], ADOPT, S.ADOPTED, (*LEAD, ROLE_SECRETARY), _has_meeting),
+        ([S.SUBMITTED], ADOPT, S.ADOPTED, (*LEAD, ROLE_SECRETARY), _adoptable),
         ([S.ADOPTED], ISSUE, S.ISSUED, LEAD, _units_everywhere),
         ([S.ISSUED], AMEND, S.ISSUED, LEAD, needs_text("reason")),
         ([S.ISSUED], CLOSE, S.CLOSED, LEAD, None),
     ]
 )
+
+
+def withdrawal_refused(state: PlanState, *, left_draft: bool) -> str | None:
+    """A draft with nothing but drafting behind it may be withdrawn (deleted, audited); once it
+    went to consultation or a meeting, or was issued, its history stays."""
+    if state != PlanState.DRAFT:
+        return "not allowed in this state"
+    return "plan has a history" if left_draft else None
 
 
 def is_frozen(state: PlanState) -> bool:

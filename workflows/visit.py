@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_ORGANISER, ROLE_SECRETARY, build, needs_text
 
@@ -14,13 +16,19 @@ class VisitState(StrEnum):
     CANCELLED = "cancelled"
 
 
+def _last_day_reached(context: Mapping[str, Any]) -> str | None:
+    """Completed from the visit's last day on (today being the date in Beijing)."""
+    today, ends_on = context.get("today"), context.get("ends_on")
+    return None if today is not None and ends_on is not None and today >= ends_on else "visit not over yet"
+
+
 S = VisitState
 ORGANISERS = (ROLE_SECRETARY, ROLE_ORGANISER, ROLE_ADMIN, ROLE_LEAD_DEPARTMENT)
 TRANSITIONS = build(
     [
         ([S.PLANNED], "confirm", S.CONFIRMED, ORGANISERS, None),
         ([S.CONFIRMED], "update", S.CONFIRMED, ORGANISERS, None),
-        ([S.CONFIRMED], "complete", S.COMPLETED, ORGANISERS, None),
+        ([S.CONFIRMED], "complete", S.COMPLETED, ORGANISERS, _last_day_reached),
         ([S.PLANNED, S.CONFIRMED], "cancel", S.CANCELLED, ORGANISERS, needs_text("reason")),
     ]
 )

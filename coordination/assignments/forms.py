@@ -5,7 +5,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from coordination.forms import Form, max_length, required, required_input
+from coordination.forms import Form, OneTimeKey, max_length, required, required_input
 
 FILES_HELP = _l("PDF, OFD, Word, Excel, PowerPoint, images, text or zip; at most 10 MB each.")
 
@@ -14,7 +14,7 @@ class VersionedForm(Form):
     version = HiddenField()
 
 
-class ReportForm(VersionedForm):
+class ReportForm(OneTimeKey, VersionedForm):
     period = StringField(
         _l("Period"), description=_l("e.g. 2026年11月 or 第四季度"), validators=[Optional(), max_length(40)]
     )
@@ -26,7 +26,7 @@ class ReportForm(VersionedForm):
     files = MultipleFileField(_l("Attachments"), description=FILES_HELP)
 
 
-class ExtensionForm(VersionedForm):
+class ExtensionForm(OneTimeKey, VersionedForm):
     requested_date = DateField(_l("New deadline requested"), validators=[required_input()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
     progress = TextAreaField(_l("Current progress"), validators=[Optional(), max_length(2000)])

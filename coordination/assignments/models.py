@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
@@ -92,8 +92,21 @@ class ProgressReport(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="report")
 
 
+PENDING_ONLY = text("state = 'pending'")
+
+
 class ExtensionRequest(db.Model):
     __tablename__ = "extension_requests"
+    # At most one request waiting per task, whatever two requests at once try.
+    __table_args__ = (
+        Index(
+            "uq_extension_requests_one_pending",
+            "assignment_id",
+            unique=True,
+            sqlite_where=PENDING_ONLY,
+            postgresql_where=PENDING_ONLY,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from coordination import permissions
@@ -21,7 +22,7 @@ from coordination.assignments.models import (
 from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.extensions import db
-from coordination.operations import OperationError, check_transition, check_version
+from coordination.operations import CONFLICT, ConflictError, OperationError, advance, check_version
 from coordination.plans.models import PlanItem
 from coordination.timeutil import local_today, utcnow
 from workflows import assignment as flow
@@ -185,9 +186,7 @@ def _transition(
     check_version(assignment, expected_version)
     before = snapshot(assignment, *FIELDS)
     roles = permissions.assignment_roles(actor, assignment)
-    assignment.state = check_transition(
-        flow.TRANSITIONS, flow.AssignmentState(assignment.state), action, roles, context
-    ).value
+    advance(assignment, flow.TRANSITIONS, action, roles, context)
     return before
 
 
@@ -329,7 +328,11 @@ def request_extension(
         progress=progress.strip(),
     )
     db.session.add(request)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # One pending request per task (a partial unique index): the other request got there first.
+        raise ConflictError(str(CONFLICT)) from error
     record(
         "assignment.extension_request",
         assignment,
@@ -357,9 +360,7 @@ def decide_extension(
         "current_deadline": assignment.current_deadline,
         "reason": note,
     }
-    request.state = check_transition(
-        extension_flow.TRANSITIONS, extension_flow.ExtensionState(request.state), action, roles, context
-    ).value
+    advance(request, extension_flow.TRANSITIONS, action, roles, context)
     request.decided_by_id = actor.id
     request.decided_at = utcnow()
     request.decision_note = note.strip()
@@ -379,9 +380,7 @@ def decide_extension(
 
 def withdraw_extension(request: ExtensionRequest, actor: User) -> None:
     roles = permissions.assignment_roles(actor, request.assignment)
-    request.state = check_transition(
-        extension_flow.TRANSITIONS, extension_flow.ExtensionState(request.state), "withdraw", roles, {}
-    ).value
+    advance(request, extension_flow.TRANSITIONS, "withdraw", roles, {})
     record(
         "assignment.extension_withdraw",
         request.assignment,

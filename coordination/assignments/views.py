@@ -30,7 +30,15 @@ from coordination.page_cache import cached_page
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
-from coordination.views_util import attempt, form_version, int_arg, page_arg, page_count
+from coordination.views_util import (
+    attempt,
+    form_version,
+    int_arg,
+    page_arg,
+    page_count,
+    replayed,
+    submit_once,
+)
 from workflows import assignment as flow
 from workflows import extension as extension_flow
 from workflows.base import allowed_actions, roles_for
@@ -190,6 +198,7 @@ class FormAction:
     run: Callable[[Assignment, Any], Any]
     message: Any
     prefix: str = ""
+    creates: bool = False  # a report or a request: its form carries a one-time key
 
 
 def _files(form: Any) -> list[Any]:
@@ -210,6 +219,7 @@ FORM_ACTIONS = {
             expected_version=form_version(form.version.data),
         ),
         _l("Progress report sent."),
+        creates=True,
     ),
     "extension": FormAction(
         ExtensionForm,
@@ -223,6 +233,7 @@ FORM_ACTIONS = {
             expected_version=form_version(form.version.data),
         ),
         _l("Extension requested. The lead department will decide."),
+        creates=True,
     ),
     "complete": FormAction(
         CompletionForm,
@@ -276,6 +287,11 @@ FORM_ACTIONS = {
 @permissions.require(permissions.can_read_mechanism)
 def form_action(assignment_id: int, action: str) -> Any:
     assignment = _actionable(assignment_id, action)
+    spec = FORM_ACTIONS[action]
+    form = spec.form(prefix=spec.prefix)
+    # The same report or request sent again shows the first one, even once the task moved on.
+    if spec.creates and (done := replayed(form)) is not None:
+        return done
     if WORKFLOW_ACTION.get(action, action) not in _offered(assignment):
         # A page opened before the task moved on (another tab, a colleague): its form is gone.
         waiting = action == "extension" and _extension_waiting(assignment)
@@ -286,9 +302,16 @@ def form_action(assignment_id: int, action: str) -> Any:
             "error",
         )
         return _back(assignment)
-    spec = FORM_ACTIONS[action]
-    form = spec.form(prefix=spec.prefix)
-    if form.validate_on_submit() and attempt(lambda: spec.run(assignment, form), form, str(spec.message)):
+    if spec.creates:
+        done = submit_once(
+            form,
+            lambda: spec.run(assignment, form),
+            success=str(spec.message),
+            target=lambda created: url_for("assignments.show", assignment_id=assignment.id),
+        )
+        if done is not None:
+            return done
+    elif form.validate_on_submit() and attempt(lambda: spec.run(assignment, form), form, str(spec.message)):
         return _back(assignment)
     return _render(assignment, 422, **{spec.slot: form})
 

@@ -15,13 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from coordination.forms import Form, max_length, required, required_input
+from coordination.forms import Form, OneTimeKey, max_length, required, required_input
 from coordination.labels import ATTENDEE_ROLE_LABELS, MEETING_KIND_LABELS
 
 ATTENDEE_ROLES = [(k, ATTENDEE_ROLE_LABELS[k]) for k in ("required", "chair", "optional")]
 
 
-class MeetingForm(Form):
+class MeetingForm(OneTimeKey, Form):
     kind = SelectField(_l("Kind"), choices=list(MEETING_KIND_LABELS.items()), default="joint")
     title = StringField(_l("Title"), validators=[required(), max_length(200)])
     starts_at = DateTimeLocalField(
@@ -50,7 +50,7 @@ class MeetingForm(Form):
             raise ValidationError(_l("The end must be after the start."))
 
 
-class AttendeeForm(Form):
+class AttendeeForm(OneTimeKey, Form):
     """Invite a user or a guest, to a meeting or into a visit's delegation."""
 
     user_id = SelectField(_l("A user of the system"), coerce=int, validators=[Optional()])
@@ -81,7 +81,7 @@ class AttendeeForm(Form):
         }
 
 
-class AgendaForm(Form):
+class AgendaForm(OneTimeKey, Form):
     title = StringField(_l("Agenda item"), validators=[required(), max_length(200)])
     presenter_body_id = SelectField(_l("Presented by"), coerce=int, validators=[Optional()])
     planned_minutes = IntegerField(
@@ -94,7 +94,7 @@ class OutcomeForm(Form):
     outcome = TextAreaField(_l("Outcome"), validators=[Optional(), max_length(5000)])
 
 
-class DecisionForm(Form):
+class DecisionForm(OneTimeKey, Form):
     text = TextAreaField(_l("Decision"), validators=[required(), max_length(2000)])
     agenda_item_id = SelectField(_l("Agenda item"), coerce=int, validators=[Optional()])
     key_task_id = SelectField(_l("Key task"), coerce=int, validators=[Optional()])

@@ -19,9 +19,9 @@ from coordination.labels import PARTSTAT_LABELS
 from coordination.meetings import invitations
 from coordination.meetings.models import AgendaItem, Attendee, AttendeeRole, Decision, Meeting
 from coordination.notifications import rsvp
-from coordination.operations import OperationError, check_transition, check_version
+from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Body, Mechanism, Tier
-from coordination.timeutil import LOCAL_TZ, local_today, utcnow
+from coordination.timeutil import LOCAL_TZ, local_today, to_local, utcnow
 from workflows import meeting as flow
 
 FIELDS = (
@@ -96,13 +96,7 @@ def _reschedule(meeting: Any) -> None:
 
 
 def _gate(meeting: Meeting, action: str, actor: User, **context: Any) -> None:
-    meeting.state = check_transition(
-        flow.TRANSITIONS,
-        flow.MeetingState(meeting.state),
-        action,
-        permissions.event_roles(actor, meeting),
-        context,
-    ).value
+    advance(meeting, flow.TRANSITIONS, action, permissions.event_roles(actor, meeting), context)
     _reschedule(meeting)
 
 
@@ -249,7 +243,7 @@ def cancel(meeting: Meeting, actor: User, reason: str) -> None:
 
 def hold(meeting: Meeting, actor: User) -> None:
     before = snapshot(meeting, *FIELDS)
-    _gate(meeting, "hold", actor)
+    _gate(meeting, "hold", actor, now=to_local(utcnow()), starts_at=to_local(meeting.starts_at))
     record(
         "meeting.hold",
         meeting,
@@ -416,11 +410,10 @@ def assign_decision(meeting: Meeting, actor: User, decision: Decision) -> list[A
 
     if decision.assigned_at:
         raise OperationError(_("This decision has already been assigned."))
-    if meeting.state not in (flow.MeetingState.HELD, flow.MeetingState.MINUTES_PUBLISHED):
+    if meeting.state not in flow.HELD_STATES:
         raise OperationError(_("This action is not possible in the current state."))
-    created = tasks.create_from_decision(decision, actor)
-    decision.assigned_at = utcnow()
-    return created
+    claim(decision, assigned_at=utcnow())  # of two clicks at once, one makes the tasks
+    return tasks.create_from_decision(decision, actor)
 
 
 def publish_minutes(meeting: Meeting, actor: User) -> int:
@@ -445,7 +438,7 @@ def adopt_plan_at(meeting: Meeting, actor: User, item: AgendaItem) -> None:
     """审议通过: the plan on this agenda item is adopted by this (held) meeting."""
     from coordination.plans import operations as plans
 
-    if meeting.state != flow.MeetingState.HELD or item.plan is None:
+    if meeting.state not in flow.HELD_STATES or item.plan is None:
         raise OperationError(_("A plan is adopted on its agenda item once the meeting is held."))
     if item.plan.meeting_id != meeting.id:
         raise OperationError(_("The plan was submitted to another meeting."))

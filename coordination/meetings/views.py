@@ -24,7 +24,7 @@ from coordination.meetings.forms import (
 from coordination.meetings.models import AgendaItem, Attendee, Decision, Meeting
 from coordination.organizations.queries import body_choices, current_mechanism
 from coordination.plans.queries import unit_choices
-from coordination.views_util import attempt, form_version
+from coordination.views_util import attempt, form_version, submit_once
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -70,16 +70,13 @@ def _meeting_data(form: MeetingForm) -> operations.MeetingData:
 @permissions.require(permissions.can_manage_meetings)
 def new() -> Any:
     form = _meeting_form(None)
-    created: list[Meeting] = []
-    if form.validate_on_submit() and attempt(
-        lambda: created.append(
-            operations.create_meeting(current_mechanism(), current_user, _meeting_data(form))
-        ),
+    done = submit_once(
         form,
-        _("Meeting created. Add attendees and the agenda, then send the invitations."),
-    ):
-        return redirect(url_for("meetings.show", meeting_id=created[0].id))
-    return render_template("meetings/form.html", form=form, meeting=None)
+        lambda: operations.create_meeting(current_mechanism(), current_user, _meeting_data(form)),
+        success=_("Meeting created. Add attendees and the agenda, then send the invitations."),
+        target=lambda meeting: url_for("meetings.show", meeting_id=meeting.id),
+    )
+    return done or render_template("meetings/form.html", form=form, meeting=None)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -137,8 +134,12 @@ def show(meeting_id: int) -> Any:
     return _render(db.get_or_404(Meeting, meeting_id))
 
 
+def _page(meeting: Meeting, anchor: str = "") -> str:
+    return url_for("meetings.show", meeting_id=meeting.id) + anchor
+
+
 def _back(meeting: Meeting, anchor: str = "") -> Any:
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + anchor)
+    return redirect(_page(meeting, anchor))
 
 
 def _child(model: Any, child_id: int, meeting: Meeting) -> Any:
@@ -158,11 +159,13 @@ def add_attendee(meeting_id: int) -> Any:
     meeting = _managed(meeting_id)
     form = AttendeeForm()
     _forms(meeting, attendee_form=form)
-    if form.validate_on_submit() and attempt(
-        lambda: operations.add_attendee(meeting, current_user, **form.invitee()), form, _("Attendee added.")
-    ):
-        return _back(meeting, "#attendees")
-    return _render(meeting, 422, attendee_form=form)
+    done = submit_once(
+        form,
+        lambda: operations.add_attendee(meeting, current_user, **form.invitee()),
+        success=_("Attendee added."),
+        target=lambda attendee: _page(meeting, "#attendees"),
+    )
+    return done or _render(meeting, 422, attendee_form=form)
 
 
 @bp.route("/<int:meeting_id>/attendees/<int:attendee_id>/remove", methods=["POST"])
@@ -182,7 +185,8 @@ def add_agenda_item(meeting_id: int) -> Any:
     meeting = _managed(meeting_id)
     form = AgendaForm()
     _forms(meeting, agenda_form=form)
-    if form.validate_on_submit() and attempt(
+    done = submit_once(
+        form,
         lambda: operations.add_agenda_item(
             meeting,
             current_user,
@@ -190,11 +194,10 @@ def add_agenda_item(meeting_id: int) -> Any:
             presenter_body_id=form.presenter_body_id.data or None,
             planned_minutes=form.planned_minutes.data,
         ),
-        form,
-        _("Agenda item added."),
-    ):
-        return _back(meeting, "#agenda")
-    return _render(meeting, 422, agenda_form=form)
+        success=_("Agenda item added."),
+        target=lambda item: _page(meeting, "#agenda"),
+    )
+    return done or _render(meeting, 422, agenda_form=form)
 
 
 AGENDA_ACTIONS: dict[str, Callable[[Meeting, Any, AgendaItem], Any]] = {
@@ -248,7 +251,8 @@ def add_decision(meeting_id: int) -> Any:
     meeting = _managed(meeting_id)
     form = DecisionForm()
     _forms(meeting, decision_form=form)
-    if form.validate_on_submit() and attempt(
+    done = submit_once(
+        form,
         lambda: operations.add_decision(
             meeting,
             current_user,
@@ -258,11 +262,10 @@ def add_decision(meeting_id: int) -> Any:
             agenda_item_id=form.agenda_item_id.data or None,
             key_task_id=form.key_task_id.data or None,
         ),
-        form,
-        _("Decision recorded."),
-    ):
-        return _back(meeting, "#minutes")
-    return _render(meeting, 422, decision_form=form)
+        success=_("Decision recorded."),
+        target=lambda decision: _page(meeting, "#minutes"),
+    )
+    return done or _render(meeting, 422, decision_form=form)
 
 
 @bp.route("/<int:meeting_id>/decisions/<int:decision_id>/assign", methods=["POST"])

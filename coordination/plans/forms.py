@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from coordination.forms import Form, max_length, required
+from coordination.forms import Form, OneTimeKey, max_length, required
 from coordination.labels import CADENCE_LABELS, PRIORITY_LABELS
 
 WORKDAYS_RE = re.compile(r"^(\d{1,3})\s*(个工作日|工作日|working days?|workdays?)$", re.IGNORECASE)
@@ -26,7 +26,7 @@ def parse_item_deadline(text: str) -> tuple[date | None, int | None]:
     raise ValidationError(_l("Enter a date (2026-12-31) or a number of working days (20个工作日)."))
 
 
-class PlanForm(Form):
+class PlanForm(OneTimeKey, Form):
     year = IntegerField(
         _l("Year"),
         validators=[required(), NumberRange(min=2000, max=2100, message=_l("Enter a year such as 2026."))],
@@ -35,13 +35,14 @@ class PlanForm(Form):
     report_cadence = SelectField(
         _l("Progress reports due"), choices=list(CADENCE_LABELS.items()), default="monthly"
     )
+    version = HiddenField()
 
 
 class CadenceForm(Form):
     report_cadence = SelectField(_l("Progress reports due"), choices=list(CADENCE_LABELS.items()))
 
 
-class ItemForm(Form):
+class ItemForm(OneTimeKey, Form):
     key_task_id = SelectField(_l("Key task"), coerce=int, validators=[required()])
     title = StringField(_l("Item"), validators=[required(), max_length(200)])
     content = TextAreaField(_l("Work content"), validators=[Optional(), max_length(5000)])
@@ -106,7 +107,7 @@ class IssueForm(Form):
     )
 
 
-class CommentForm(Form):
+class CommentForm(OneTimeKey, Form):
     text = TextAreaField(_l("Comment"), validators=[required(), max_length(2000)])
 
 

@@ -45,6 +45,7 @@ class AnnualPlan(db.Model):
     report_cadence: Mapped[str] = mapped_column(String(10), default="monthly", server_default="monthly")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     mechanism: Mapped[Mechanism] = relationship()
     meeting = relationship("Meeting")
@@ -54,6 +55,8 @@ class AnnualPlan(db.Model):
     revisions: Mapped[list[PlanRevision]] = relationship(
         back_populates="plan", order_by="PlanRevision.number", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PlanItem(db.Model):

@@ -14,7 +14,7 @@ from coordination.auth.models import Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings.models import AgendaItem, Meeting
-from coordination.operations import OperationError, check_transition, check_version
+from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.plans import revisions
 from coordination.plans.models import (
@@ -47,9 +47,7 @@ def plan_roles(user: User) -> set[str]:
     return roles
 
 
-def create_plan(
-    mechanism: Mechanism, year: int, title: str, actor: User, report_cadence: str = "monthly"
-) -> AnnualPlan:
+def _check_year(mechanism: Mechanism, year: int, plan_id: int | None = None) -> None:
     if not mechanism.period_start <= year <= mechanism.period_end:
         raise OperationError(
             _(
@@ -60,10 +58,18 @@ def create_plan(
             "year",
         )
     exists = db.session.scalar(
-        select(AnnualPlan.id).where(AnnualPlan.mechanism_id == mechanism.id, AnnualPlan.year == year)
+        select(AnnualPlan.id).where(
+            AnnualPlan.mechanism_id == mechanism.id, AnnualPlan.year == year, AnnualPlan.id != plan_id
+        )
     )
     if exists:
         raise OperationError(_("There is already an annual plan for %(year)d.", year=year), "year")
+
+
+def create_plan(
+    mechanism: Mechanism, year: int, title: str, actor: User, report_cadence: str = "monthly"
+) -> AnnualPlan:
+    _check_year(mechanism, year)
     plan = AnnualPlan(
         mechanism_id=mechanism.id,
         year=year,
@@ -75,6 +81,61 @@ def create_plan(
     db.session.flush()
     record("plan.create", plan, summary=plan.title, after=snapshot(plan, *PLAN_FIELDS), actor_id=actor.id)
     return plan
+
+
+def update_plan(
+    plan: AnnualPlan, actor: User, *, year: int, title: str, expected_version: int | None
+) -> None:
+    """A draft's year and title; once it is out for comments or on an agenda, they stay."""
+    if plan.state != plan_flow.PlanState.DRAFT:
+        raise OperationError(_("Only a draft plan's year and title can be changed."))
+    check_version(plan, expected_version)
+    if not title.strip():
+        raise OperationError(_("This field is required."), "title")
+    _check_year(plan.mechanism, year, plan.id)
+    before = snapshot(plan, *PLAN_FIELDS)
+    plan.year, plan.title = year, title.strip()
+    after = snapshot(plan, *PLAN_FIELDS)
+    if after != before:
+        record("plan.update", plan, summary=plan.title, before=before, after=after, actor_id=actor.id)
+
+
+# What takes a plan beyond drafting: once any of these happened, its history is kept.
+BEYOND_DRAFTING = ("plan.start_consultation", "plan.submit", "plan.adopt", "plan.issue")
+
+
+def withdraw(plan: AnnualPlan, actor: User, *, expected_version: int | None) -> None:
+    """撤回: a draft with nothing but drafting behind it is removed with its items and
+    revisions; the audit log keeps what it held. The year is free for a new plan."""
+    from coordination.audit.models import AuditEvent
+    from coordination.operations import explain
+    from workflows.base import InvalidTransition
+
+    check_version(plan, expected_version)
+    left_draft = bool(
+        db.session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.object_type == AnnualPlan.__tablename__,
+                AuditEvent.object_id == plan.id,
+                AuditEvent.action.in_(BEYOND_DRAFTING),
+            )
+        )
+        or db.session.scalar(select(ItemComment.id).join(PlanItem).where(PlanItem.plan_id == plan.id))
+        or plan.meeting_id
+    )
+    state = plan_flow.PlanState(plan.state)
+    if reason := plan_flow.withdrawal_refused(state, left_draft=left_draft):
+        raise OperationError(explain(InvalidTransition(state, "withdraw", reason)))
+    record(
+        "plan.withdraw",
+        plan,
+        summary=f"{plan.year} · {plan.title}",
+        before=snapshot(plan, *PLAN_FIELDS) | {"items": [i.title for i in plan.items]},
+        actor_id=actor.id,
+    )
+    claim(plan, state=plan.state)  # of two clicks, one deletes; the other is told
+    db.session.delete(plan)
+    db.session.flush()
 
 
 @dataclass
@@ -291,10 +352,7 @@ def _recorded_change(
 
 def _transition(plan: AnnualPlan, action: str, actor: User, **context: Any) -> None:
     before = snapshot(plan, *PLAN_FIELDS)
-    new_state = check_transition(
-        plan_flow.TRANSITIONS, plan_flow.PlanState(plan.state), action, plan_roles(actor), context
-    )
-    plan.state = new_state.value
+    advance(plan, plan_flow.TRANSITIONS, action, plan_roles(actor), context)
     record(
         f"plan.{action}",
         plan,
@@ -341,9 +399,14 @@ def submit_to_meeting(plan: AnnualPlan, meeting: Meeting | None, actor: User) ->
 
 
 def adopt(plan: AnnualPlan, actor: User) -> None:
-    """审议通过 at the meeting the plan was submitted to."""
-    _transition(plan, "adopt", actor, meeting_id=plan.meeting_id)
-    plan.adopted_at = utcnow()
+    """审议通过 at the meeting the plan was submitted to, once that meeting has been held; the
+    plan is adopted on the meeting's day, whenever the secretary gets to record it."""
+    meeting = db.session.get(Meeting, plan.meeting_id) if plan.meeting_id else None
+    _transition(
+        plan, "adopt", actor, meeting_id=plan.meeting_id, meeting_state=meeting.state if meeting else None
+    )
+    assert meeting is not None  # the guard refuses adoption without a held meeting
+    plan.adopted_at = meeting.starts_at
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, operations, queries, revisions
 from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
 from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.submissions import new_key
 from coordination.timeutil import local_today
-from coordination.views_util import attempt, form_version, int_arg
+from coordination.views_util import attempt, form_version, int_arg, submit_once
 from workflows import plan as plan_flow
 from workflows.base import allowed_actions
 from workflows.workdays import note_year
@@ -56,18 +57,54 @@ def new() -> Any:
         year = local_today().year + (1 if local_today().month >= 10 else 0)
         form.year.data = year
         form.title.data = _("Shanghai–Dalian counterpart cooperation: %(year)d work plan", year=year)
-    created: list[AnnualPlan] = []
+    done = submit_once(
+        form,
+        lambda: operations.create_plan(
+            current_mechanism(), form.year.data, form.title.data, current_user, form.report_cadence.data
+        ),
+        success=_("Plan created. Add its items."),
+        target=lambda plan: url_for("plans.show", plan_id=plan.id),
+    )
+    return done or render_template("plans/new.html", form=form)
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@permissions.require(permissions.can_manage_plans)
+def edit(plan_id: int) -> Any:
+    """A draft's year and title."""
+    plan = _manageable(plan_id)
+    form = PlanForm(obj=plan if request.method == "GET" else None)
+    del form.report_cadence  # kept on the plan page, where it applies in every state
+    if request.method == "GET":
+        form.version.data = plan.version
     if form.validate_on_submit() and attempt(
-        lambda: created.append(
-            operations.create_plan(
-                current_mechanism(), form.year.data, form.title.data, current_user, form.report_cadence.data
-            )
+        lambda: operations.update_plan(
+            plan,
+            current_user,
+            year=form.year.data,
+            title=form.title.data or "",
+            expected_version=form_version(form.version.data),
         ),
         form,
-        _("Plan created. Add its items."),
+        _("Plan saved."),
     ):
-        return redirect(url_for("plans.show", plan_id=created[0].id))
-    return render_template("plans/new.html", form=form)
+        return redirect(url_for("plans.show", plan_id=plan.id))
+    return render_template("plans/new.html", form=form, plan=plan)
+
+
+@bp.route("/<int:plan_id>/withdraw", methods=["POST"])
+@permissions.require(permissions.can_manage_plans)
+def withdraw(plan_id: int) -> Any:
+    plan = _manageable(plan_id)
+    year = plan.year
+    if attempt(
+        lambda: operations.withdraw(
+            plan, current_user, expected_version=form_version(request.form.get("version"))
+        ),
+        success=_("The %(year)d draft plan is withdrawn.", year=year),
+    ):
+        return redirect(url_for("plans.index"))
+    return redirect(url_for("plans.show", plan_id=plan_id))
 
 
 @bp.route("/<int:plan_id>")
@@ -80,6 +117,7 @@ def show(plan_id: int) -> Any:
     context = {
         "item_count": len(plan.items),
         "meeting_id": plan.meeting_id if state == plan_flow.PlanState.SUBMITTED else "chosen on submit",
+        "meeting_state": plan.meeting.state if plan.meeting else None,
         "items_without_units": sum(1 for i in plan.items if not i.lead_units),
     }
     actions = allowed_actions(plan_flow.TRANSITIONS, state, operations.plan_roles(current_user), context)
@@ -91,10 +129,12 @@ def show(plan_id: int) -> Any:
         comments=queries.comments_by_item(plan),
         editable=permissions.can_manage_plans(current_user)
         and (state in plan_flow.EDITABLE_STATES or state == plan_flow.PlanState.ISSUED),
+        draft=permissions.can_manage_plans(current_user) and state == plan_flow.PlanState.DRAFT,
         amending=state == plan_flow.PlanState.ISSUED,
         actions=actions,
         can_comment=permissions.can_comment_on_plan(current_user, plan),
         comment_form=CommentForm(),
+        one_time_key=new_key,  # each item's comment form its own
         cadence_form=CadenceForm(formdata=None, report_cadence=plan.report_cadence),
         today=local_today(),
     )
@@ -141,16 +181,16 @@ def _item_data(form: ItemForm) -> operations.ItemData:
 def item_new(plan_id: int) -> Any:
     plan = _manageable(plan_id)
     form = _item_form(plan, None)
-    if form.validate_on_submit() and attempt(
+    done = submit_once(
+        form,
         lambda: operations.add_item(
             plan, _item_data(form), current_user, amendment_reason=form.amendment_reason.data
         ),
-        form,
-        _("Item added."),
-    ):
-        return redirect(url_for("plans.show", plan_id=plan.id) + "#items")
+        success=_("Item added."),
+        target=lambda item: url_for("plans.show", plan_id=plan.id) + "#items",
+    )
     note_year(plan.year)  # "N个工作日" will count over the plan's year
-    return render_template(
+    return done or render_template(
         "plans/item_form.html", plan=plan, form=form, item=None, amending=plan.state == "issued"
     )
 
@@ -204,13 +244,17 @@ def item_comment(plan_id: int, item_id: int) -> Any:
     if item.plan_id != plan.id:
         abort(404)
     form = CommentForm()
-    if not form.validate_on_submit():
+    back = url_for("plans.show", plan_id=plan.id) + f"#item-{item.id}"
+    done = submit_once(
+        form,
+        lambda: operations.add_comment(item, current_user, form.text.data),
+        success=_("Comment sent."),
+        target=lambda comment: back,
+        errors_on_form=False,
+    )
+    if done is None and form.errors:
         flash(_("Write a comment first (at most 2000 characters)."), "error")
-    else:
-        attempt(
-            lambda: operations.add_comment(item, current_user, form.text.data), success=_("Comment sent.")
-        )
-    return redirect(url_for("plans.show", plan_id=plan.id) + f"#item-{item.id}")
+    return done or redirect(back)
 
 
 SIMPLE_ACTIONS = {

@@ -23,7 +23,7 @@ from coordination.supervision import generation, operations, queries
 from coordination.supervision.forms import TrafficRuleForm
 from coordination.supervision.models import GeneratedReport
 from coordination.supervision.report import ReportContent, workbook
-from coordination.timeutil import local_today
+from coordination.timeutil import local_today, to_local
 from coordination.views_util import attempt, int_arg
 from workflows.evaluation import COMPONENTS
 from workflows.traffic import TrafficRule
@@ -130,8 +130,12 @@ def plan_progress(plan_id: int) -> Any:
     plan = db.get_or_404(AnnualPlan, plan_id)
     today = local_today()
     burndown = queries.burndown(plan, today)
-    # From the year's start, or earlier when the plan was adopted and issued the year before.
-    events = queries.timeline(plan.mechanism_id, min(burndown.start, date(plan.year, 1, 1)), burndown.end)
+    # From the year's start, or earlier when the plan was adopted and issued the year before
+    # (adoption is dated by its meeting, so that meeting is on the timeline).
+    first = min(burndown.start, date(plan.year, 1, 1))
+    if plan.adopted_at:
+        first = min(first, to_local(plan.adopted_at).date())
+    events = queries.timeline(plan.mechanism_id, first, burndown.end)
     chart = charts.lines(
         [
             (_("Open tasks"), "line-primary", burndown.open),

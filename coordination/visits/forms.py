@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from coordination.forms import Form, max_length, required, required_input
+from coordination.forms import Form, OneTimeKey, max_length, required, required_input
 
 ITEM_KINDS = [
     ("meeting", _l("Meeting")),
@@ -22,7 +22,7 @@ ITEM_KINDS = [
 OUTCOME_KINDS = [("agreement", _l("Agreement signed")), ("matter", _l("Matter agreed"))]
 
 
-class VisitForm(Form):
+class VisitForm(OneTimeKey, Form):
     title = StringField(_l("Title"), validators=[required(), max_length(200)])
     visiting_party_id = SelectField(_l("Visiting side"), coerce=int, validators=[required()])
     host_party_id = SelectField(_l("Host city"), coerce=int, validators=[required()])
@@ -34,7 +34,7 @@ class VisitForm(Form):
     version = HiddenField()
 
 
-class ItineraryForm(Form):
+class ItineraryForm(OneTimeKey, Form):
     kind = SelectField(_l("Kind"), choices=ITEM_KINDS, default="meeting")
     title = StringField(_l("Item"), validators=[required(), max_length(200)])
     starts_at = DateTimeLocalField(
@@ -46,7 +46,7 @@ class ItineraryForm(Form):
     place = StringField(_l("Place"), validators=[Optional(), max_length(200)])
 
 
-class VisitOutcomeForm(Form):
+class VisitOutcomeForm(OneTimeKey, Form):
     kind = SelectField(_l("Kind"), choices=OUTCOME_KINDS, default="matter")
     text = TextAreaField(_l("Outcome"), validators=[required(), max_length(2000)])
     key_task_id = SelectField(_l("Key task"), coerce=int, validators=[Optional()])

@@ -18,7 +18,7 @@ from coordination.extensions import db
 from coordination.meetings.models import Attendee
 from coordination.meetings.operations import check_decision, new_attendee, to_utc
 from coordination.notifications import mail, rsvp
-from coordination.operations import OperationError, check_transition, check_version
+from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Mechanism
 from coordination.timeutil import local_today, to_local, utcnow
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
@@ -76,9 +76,7 @@ def _reschedule(visit: Any) -> None:
 
 
 def _gate(visit: Visit, action: str, actor: User, **context: Any) -> None:
-    visit.state = check_transition(
-        flow.TRANSITIONS, flow.VisitState(visit.state), action, permissions.event_roles(actor, visit), context
-    ).value
+    advance(visit, flow.TRANSITIONS, action, permissions.event_roles(actor, visit), context)
     _reschedule(visit)
 
 
@@ -271,7 +269,7 @@ def cancel(visit: Visit, actor: User, reason: str) -> None:
 
 def complete(visit: Visit, actor: User) -> None:
     before = snapshot(visit, *FIELDS)
-    _gate(visit, "complete", actor)
+    _gate(visit, "complete", actor, today=local_today(), ends_on=visit.ends_on)
     record(
         "visit.complete",
         visit,
@@ -314,6 +312,5 @@ def assign_outcome(visit: Visit, actor: User, outcome: VisitOutcome) -> list[Any
 
     if outcome.assigned_at:
         raise OperationError(_("This decision has already been assigned."))
-    created = tasks.create_from_outcome(outcome, actor)
-    outcome.assigned_at = utcnow()
-    return created
+    claim(outcome, assigned_at=utcnow())  # of two clicks at once, one makes the tasks
+    return tasks.create_from_outcome(outcome, actor)

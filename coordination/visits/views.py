@@ -13,7 +13,7 @@ from coordination.framework.queries import key_task_choices
 from coordination.meetings.forms import AttendeeForm, CancelForm
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
-from coordination.views_util import attempt, form_version
+from coordination.views_util import attempt, form_version, submit_once
 from coordination.visits import operations
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
@@ -55,14 +55,13 @@ def _visit_data(form: VisitForm) -> operations.VisitData:
 @permissions.require(permissions.can_manage_meetings)
 def new() -> Any:
     form = _visit_form(None)
-    created: list[Visit] = []
-    if form.validate_on_submit() and attempt(
-        lambda: created.append(operations.create_visit(current_mechanism(), current_user, _visit_data(form))),
+    done = submit_once(
         form,
-        _("Visit created. Add the delegation and the itinerary, then confirm it."),
-    ):
-        return redirect(url_for("visits.show", visit_id=created[0].id))
-    return render_template("visits/form.html", form=form, visit=None)
+        lambda: operations.create_visit(current_mechanism(), current_user, _visit_data(form)),
+        success=_("Visit created. Add the delegation and the itinerary, then confirm it."),
+        target=lambda visit: url_for("visits.show", visit_id=visit.id),
+    )
+    return done or render_template("visits/form.html", form=form, visit=None)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -111,8 +110,12 @@ def show(visit_id: int) -> Any:
     return _render(db.get_or_404(Visit, visit_id))
 
 
+def _page(visit: Visit) -> str:
+    return url_for("visits.show", visit_id=visit.id)
+
+
 def _back(visit: Visit) -> Any:
-    return redirect(url_for("visits.show", visit_id=visit.id))
+    return redirect(_page(visit))
 
 
 @bp.route("/<int:visit_id>/members", methods=["POST"])
@@ -121,11 +124,13 @@ def add_member(visit_id: int) -> Any:
     visit = db.get_or_404(Visit, visit_id)
     form = AttendeeForm()
     _forms(member_form=form)
-    if form.validate_on_submit() and attempt(
-        lambda: operations.add_member(visit, current_user, **form.invitee()), form, _("Member added.")
-    ):
-        return _back(visit)
-    return _render(visit, 422, member_form=form)
+    done = submit_once(
+        form,
+        lambda: operations.add_member(visit, current_user, **form.invitee()),
+        success=_("Member added."),
+        target=lambda member: _page(visit),
+    )
+    return done or _render(visit, 422, member_form=form)
 
 
 @bp.route("/<int:visit_id>/itinerary", methods=["POST"])
@@ -133,7 +138,8 @@ def add_member(visit_id: int) -> Any:
 def add_item(visit_id: int) -> Any:
     visit = db.get_or_404(Visit, visit_id)
     form = ItineraryForm()
-    if form.validate_on_submit() and attempt(
+    done = submit_once(
+        form,
         lambda: operations.add_itinerary_item(
             visit,
             current_user,
@@ -143,11 +149,10 @@ def add_item(visit_id: int) -> Any:
             ends_local=form.ends_at.data,
             place=form.place.data or "",
         ),
-        form,
-        _("Itinerary item added."),
-    ):
-        return _back(visit)
-    return _render(visit, 422, item_form=form)
+        success=_("Itinerary item added."),
+        target=lambda item: _page(visit),
+    )
+    return done or _render(visit, 422, item_form=form)
 
 
 @bp.route("/<int:visit_id>/itinerary/<int:item_id>/remove", methods=["POST"])
@@ -170,7 +175,8 @@ def add_outcome(visit_id: int) -> Any:
     visit = db.get_or_404(Visit, visit_id)
     form = VisitOutcomeForm()
     _forms(outcome_form=form)
-    if form.validate_on_submit() and attempt(
+    done = submit_once(
+        form,
         lambda: operations.add_outcome(
             visit,
             current_user,
@@ -180,11 +186,10 @@ def add_outcome(visit_id: int) -> Any:
             body_ids=form.body_ids.data or [],
             key_task_id=form.key_task_id.data or None,
         ),
-        form,
-        _("Outcome recorded."),
-    ):
-        return _back(visit)
-    return _render(visit, 422, outcome_form=form)
+        success=_("Outcome recorded."),
+        target=lambda outcome: _page(visit),
+    )
+    return done or _render(visit, 422, outcome_form=form)
 
 
 @bp.route("/<int:visit_id>/outcomes/<int:outcome_id>/assign", methods=["POST"])

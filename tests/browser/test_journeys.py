@@ -17,7 +17,7 @@ from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan, ItemComment, PlanItem
-from coordination.timeutil import local_today
+from coordination.timeutil import local_today, utcnow
 from tests import factories as f
 from tests.browser.conftest import sign_in
 
@@ -253,7 +253,17 @@ def test_secretary_schedules_the_meeting_a_guest_accepts_the_plan_is_adopted_and
     expect(guest_row.locator(".badge")).to_have_text("接受")
     expect(page.locator(".badge-accepted").first).to_contain_text("接受 1")
 
+    # Not before it has started…
+    page.get_by_role("button", name="登记为已召开").click()
+    expect(flash(page)).to_contain_text("会议尚未开始")
+    expect(heading(page).locator(".badge")).to_have_text("已安排")
+    # …so, as set-up, the meeting's day comes: it is moved to this morning.
+    fresh()
+    meeting = db.session.scalar(select(Meeting).where(Meeting.title == meeting_title))
+    meeting.starts_at, meeting.ends_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(hours=1)
+    db.session.commit()
     # The meeting is held and adopts the plan.
+    page.reload()
     page.get_by_role("button", name="登记为已召开").click()
     expect(flash(page)).to_contain_text("已登记会议召开")
     expect(heading(page).locator(".badge")).to_have_text("已召开")

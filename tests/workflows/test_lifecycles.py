@@ -1,6 +1,6 @@
 """Every allowed and every forbidden transition of each lifecycle, table-driven."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -18,6 +18,11 @@ OK_CONTEXT = {
     "requested_date": date(2026, 12, 31),
     "current_deadline": date(2026, 11, 30),
     "attendee_count": 5,
+    "meeting_state": "held",
+    "now": datetime(2026, 3, 5, 9, 30),
+    "starts_at": datetime(2026, 3, 5, 9, 30),
+    "today": date(2026, 3, 6),
+    "ends_on": date(2026, 3, 6),
 }
 LIFECYCLES = {
     "plan": (plan.TRANSITIONS, plan.PlanState),
@@ -174,6 +179,30 @@ def test_nobody_acts_as_a_mere_leader():
             "requested date not after current deadline",
         ),
         (meeting.TRANSITIONS, meeting.MeetingState.DRAFT, "schedule", {"attendee_count": 0}, "no attendees"),
+        # Nothing is recorded before it happens.
+        (
+            meeting.TRANSITIONS,
+            meeting.MeetingState.SCHEDULED,
+            "hold",
+            {"now": datetime(2026, 3, 5, 9, 29), "starts_at": datetime(2026, 3, 5, 9, 30)},
+            "meeting not started yet",
+        ),
+        (meeting.TRANSITIONS, meeting.MeetingState.SCHEDULED, "hold", {}, "meeting not started yet"),
+        (
+            visit.TRANSITIONS,
+            visit.VisitState.CONFIRMED,
+            "complete",
+            {"today": date(2026, 3, 5), "ends_on": date(2026, 3, 6)},
+            "visit not over yet",
+        ),
+        (
+            plan.TRANSITIONS,
+            plan.PlanState.SUBMITTED,
+            "adopt",
+            {"meeting_id": 7, "meeting_state": "scheduled"},
+            "meeting not held yet",
+        ),
+        (plan.TRANSITIONS, plan.PlanState.SUBMITTED, "adopt", {}, "no meeting chosen"),
     ],
 )
 def test_guards(table, state, action, context, reason):
@@ -217,3 +246,11 @@ def test_plan_editing_freezes_on_submission():
     assert not plan.is_frozen(plan.PlanState.CONSULTATION)
     assert plan.is_frozen(plan.PlanState.ISSUED)
     assert plan.is_frozen(plan.PlanState.SUBMITTED)
+
+
+def test_only_a_draft_with_nothing_but_drafting_behind_it_can_be_withdrawn():
+    P = plan.PlanState
+    assert plan.withdrawal_refused(P.DRAFT, left_draft=False) is None
+    assert plan.withdrawal_refused(P.DRAFT, left_draft=True) == "plan has a history"
+    for state in (P.CONSULTATION, P.SUBMITTED, P.ADOPTED, P.ISSUED, P.CLOSED):
+        assert plan.withdrawal_refused(state, left_draft=False) == "not allowed in this state"
