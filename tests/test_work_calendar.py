@@ -121,8 +121,9 @@ def _plan_issued_on(day: datetime, workdays: int):
     with frozen_at(day):
         plan = plans.create_plan(f.mechanism(), 2027, "2027年工作要点", f.user("lead.sh"))
         plans.add_item(plan, f.item_data(workdays=workdays), f.user("lead.sh"))
-        meeting = f.meeting()
+        meeting = f.meeting(-1)
         plans.submit_to_meeting(plan, meeting, f.user("lead.sh"))
+        f.hold(meeting)
         plans.adopt(plan, f.user("lead.sh"))
         db.session.commit()
     return plan
