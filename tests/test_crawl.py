@@ -142,7 +142,8 @@ def test_no_link_on_any_page_leads_to_a_refusal_or_an_error(demo_pages):
 ALLOWED = {
     "PDF", "Excel", "Word", "PowerPoint", "OFD", "ZIP", "zip", "xlsx", "MB", "KB", "ID", "URL",
     "SMTP", "iCalendar", "Outlook", "Apple", "Thunderbird", "Redis", "EN", "Ctrl", "RSVP", "HTML",
-    "SVG", "CSV", "TLS",
+    "SVG", "CSV", "TLS", "JSON",
+    "holiday-cn", "chinesecalendar",  # the holiday-calendar file format and package, by name
 }  # fmt: skip
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*")
 NOISE = re.compile(
