@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -74,3 +74,40 @@ def test_after_a_return_the_liaison_submits_again_without_an_extra_step(client, 
     assert response.status_code == 302, messages_in(response.get_data(as_text=True))
     again = db.session.get(Assignment, task.id)
     assert again.state == "submitted" and again.results == "已补充运营数据。"
+
+
+def test_held_and_completed_are_offered_only_once_they_can_be_recorded(client, login, app):
+    from coordination.timeutil import frozen_at
+    from coordination.visits import operations as visits
+
+    meeting = f.meeting(3)
+    meeting.state = "scheduled"
+    secretary = f.user("secretary.sh")
+    parties = {p.code: p.id for p in f.mechanism().parties}
+    visit = visits.create_visit(
+        f.mechanism(),
+        secretary,
+        visits.VisitData("考察", parties["sh"], parties["dl"], f.later(3), f.later(4), "王明远"),
+    )
+    visits.add_member(visit, secretary, user=f.user("leader.sh"), role="chair")
+    day = f.later(3)
+    visits.add_itinerary_item(
+        visit,
+        secretary,
+        kind="meeting",
+        title="座谈",
+        starts_local=datetime(day.year, day.month, day.day, 9),
+        ends_local=datetime(day.year, day.month, day.day, 11),
+        place="大连",
+    )
+    visits.confirm(visit, secretary)
+    db.session.commit()
+    login("secretary.sh")
+    hold, complete = f"/meetings/{meeting.id}/hold", f"/visits/{visit.id}/complete"
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert hold not in page and "会议开始后" in page
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert complete not in page and "方可登记为已完成" in page
+    with frozen_at(datetime.combine(f.later(4), datetime.min.time()).replace(hour=18)):
+        assert hold in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+        assert complete in client.get(f"/visits/{visit.id}").get_data(as_text=True)

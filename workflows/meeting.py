@@ -4,6 +4,7 @@ draft or scheduled → cancelled."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,10 +26,13 @@ def _attendees(context: Mapping[str, Any]) -> str | None:
     return None if context.get("attendee_count", 0) > 0 else "no attendees"
 
 
-def _started(context: Mapping[str, Any]) -> str | None:
+def has_started(now: datetime | None, starts_at: datetime | None) -> bool:
     """Held is a fact about the past: not before the meeting's start (both moments in Beijing time)."""
-    now, starts = context.get("now"), context.get("starts_at")
-    return None if now is not None and starts is not None and now >= starts else "meeting not started yet"
+    return now is not None and starts_at is not None and now >= starts_at
+
+
+def _started(context: Mapping[str, Any]) -> str | None:
+    return None if has_started(context.get("now"), context.get("starts_at")) else "meeting not started yet"
 
 
 S = MeetingState

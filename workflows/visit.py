@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -16,10 +17,13 @@ class VisitState(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _last_day_reached(context: Mapping[str, Any]) -> str | None:
+def last_day_reached(today: date | None, ends_on: date | None) -> bool:
     """Completed from the visit's last day on (today being the date in Beijing)."""
-    today, ends_on = context.get("today"), context.get("ends_on")
-    return None if today is not None and ends_on is not None and today >= ends_on else "visit not over yet"
+    return today is not None and ends_on is not None and today >= ends_on
+
+
+def _last_day_reached(context: Mapping[str, Any]) -> str | None:
+    return None if last_day_reached(context.get("today"), context.get("ends_on")) else "visit not over yet"
 
 
 S = VisitState

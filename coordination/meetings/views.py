@@ -24,7 +24,9 @@ from coordination.meetings.forms import (
 from coordination.meetings.models import AgendaItem, Attendee, Decision, Meeting
 from coordination.organizations.queries import body_choices, current_mechanism
 from coordination.plans.queries import unit_choices
+from coordination.timeutil import to_local, utcnow
 from coordination.views_util import attempt, form_version, submit_once
+from workflows import meeting as meeting_flow
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -122,6 +124,7 @@ def _render(meeting: Meeting, status: int = 200, **given: Any) -> Any:
         meeting=meeting,
         manage=manage,
         open=meeting.state in ("draft", "scheduled"),
+        started=meeting_flow.has_started(to_local(utcnow()), to_local(meeting.starts_at)),
         suggestions=queries.agenda_suggestions(meeting) if manage and meeting.state == "draft" else None,
         answers=queries.answer_counts(meeting),
         **_forms(meeting, **given),

@@ -13,10 +13,12 @@ from coordination.framework.queries import key_task_choices
 from coordination.meetings.forms import AttendeeForm, CancelForm
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
+from coordination.timeutil import local_today
 from coordination.views_util import attempt, form_version, submit_once
 from coordination.visits import operations
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
+from workflows import visit as visit_flow
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -100,6 +102,7 @@ def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
         visit=visit,
         manage=permissions.can_manage_meetings(current_user),
         open=visit.state in ("planned", "confirmed"),
+        over=visit_flow.last_day_reached(local_today(), visit.ends_on),
         **_forms(**given),
     ), status
 

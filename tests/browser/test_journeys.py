@@ -253,9 +253,9 @@ def test_secretary_schedules_the_meeting_a_guest_accepts_the_plan_is_adopted_and
     expect(guest_row.locator(".badge")).to_have_text("接受")
     expect(page.locator(".badge-accepted").first).to_contain_text("接受 1")
 
-    # Not before it has started…
-    page.get_by_role("button", name="登记为已召开").click()
-    expect(flash(page)).to_contain_text("会议尚未开始")
+    # Not before it has started: the page says when it can be recorded, and offers no button yet…
+    expect(page.get_by_role("button", name="登记为已召开")).to_have_count(0)
+    expect(page.get_by_text("会议开始后")).to_be_visible()
     expect(heading(page).locator(".badge")).to_have_text("已安排")
     # …so, as set-up, the meeting's day comes: it is moved to this morning.
     fresh()
