@@ -405,7 +405,8 @@ def adopt(plan: AnnualPlan, actor: User) -> None:
     _transition(
         plan, "adopt", actor, meeting_id=plan.meeting_id, meeting_state=meeting.state if meeting else None
     )
-    assert meeting is not None  # the guard refuses adoption without a held meeting
+    if meeting is None:  # the guard refuses adoption without a held meeting; this is for the type
+        raise OperationError(_("Choose the joint meeting first."))
     plan.adopted_at = meeting.starts_at
 
 

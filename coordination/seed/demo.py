@@ -399,8 +399,9 @@ class Replay:
         day = next_workday(day)
         self.at(day, "15:00", act)
         for item in items:
-            deadline = date(year, *item.due) if isinstance(item.due, tuple) else None
-            assert deadline is not None, "an issued demo plan's items have dated deadlines"
+            if not isinstance(item.due, tuple):
+                raise ValueError(f"an issued demo plan's items have dated deadlines: {item.title}")
+            deadline = date(year, *item.due)
             sh, dl, coop = item.stories
             for unit, story in ((item.sh, sh), (item.dl, dl), *((c, coop) for c in item.coop)):
                 cooperating = unit in item.coop
@@ -535,11 +536,11 @@ def _unit_liaisons(bodies: dict[str, Body]) -> int:
     """A liaison for every member unit that has tasks in the demo (the README's six and these)."""
     known = set(db.session.scalars(select(User.username)))
     missing = [spec for spec in UNIT_LIAISONS if spec[0] not in known]
-    password_hash = ""
+    password_hash: str | None = None
     for username, name, unit in missing:
         user = User(username=username, name=name, email=f"{username}@hulian.example.cn")
         # One hash for all: the demo password is published; forty scrypt runs would double the seed.
-        if not password_hash:
+        if password_hash is None:
             user.set_password(data.DEMO_PASSWORD)
             password_hash = user.password_hash
         user.password_hash = password_hash
