@@ -158,6 +158,15 @@ def _register_template_helpers(app: Flask) -> None:
 
         return current_user.is_authenticated and permissions.can_view_assignment(current_user, assignment)
 
+    @app.template_global()
+    def can_see(assignment: Any, field: str) -> bool:
+        """Lists show every unit's task by the plan's shared picture; the rest of it only to those
+        who may open the task (permissions.can_see_task_field)."""
+        from coordination import permissions
+
+        user = current_user
+        return user.is_authenticated and permissions.can_see_task_field(user, assignment, field)
+
     @app.template_filter("local")
     def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return to_local(value).strftime(fmt) if value else ""

@@ -88,8 +88,10 @@ class Config:
     LOGIN_ADDRESS_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FAILURES", "100"))
     LOGIN_ADDRESS_WINDOW_SECONDS = int(os.environ.get("LOGIN_ADDRESS_WINDOW_SECONDS", "900"))
 
-    # Rows a dead worker left mid-send are released after this long (then sent again).
-    REMINDER_STALE_SECONDS = int(os.environ.get("REMINDER_STALE_SECONDS", "600"))
+    # A mail or reminder a worker claimed and neither sent nor failed (the worker was killed), or a
+    # report it left half-made, is handed out again after this long: one setting for every kind.
+    # Keep it above the jobs' time limit (RQ's 180 s), or a slow job would be run a second time.
+    CLAIM_TIMEOUT_SECONDS = int(os.environ.get("CLAIM_TIMEOUT_SECONDS", "600"))
     # Only for load and fault tests that must run at any hour: quiet hours stay on in production.
     REMINDERS_IGNORE_QUIET_HOURS = _bool("REMINDERS_IGNORE_QUIET_HOURS")
     # Threads a delivery job sends with (each has its own SMTP and database connection).

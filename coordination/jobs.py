@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -20,6 +20,12 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
+
+
+def claim_timeout() -> timedelta:
+    """How long a row a worker claimed may stay claimed before the sweeps take that worker for
+    dead and hand the row out again: mail, reminders and reports alike."""
+    return timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
 
 
 def redis_connection(url: str | None = None) -> Redis:

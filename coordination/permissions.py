@@ -118,6 +118,26 @@ def can_view_assignment(user: User, assignment: Any) -> bool:
     )
 
 
+# --- what of a task a user may see ---------------------------------------------------------
+# The plan's shared picture is for everyone who may read the plan: pages that list the tasks of
+# a plan item, a key task or a meeting decision (the plan page, /framework/key-tasks/N) show every
+# unit's task by these fields alone: its unit, its role, its title (the item's or the decision's
+# wording, published already), its state and its current deadline ("overdue" follows from the
+# last two). The work itself (progress percentage, progress reports and their text, results,
+# attachments, extension requests and their reasons, return and cancel reasons, quality, the
+# traffic light, which weighs progress) is for those who may open the task (can_view_assignment):
+# its unit's liaisons, the lead unit's for a co-operating unit's task, and the readers. The
+# supervision and evaluation pages, which do show the work, are for readers only; task lists,
+# search, the calendar feed and the exports a liaison may download list only their units' tasks
+# or no task fields beyond these.
+SHARED_TASK_FIELDS = frozenset({"body", "role", "title", "state", "current_deadline"})
+
+
+def can_see_task_field(user: User, assignment: Any, field: str) -> bool:
+    """Whether the user may see this field of this task (an Assignment attribute name)."""
+    return field in SHARED_TASK_FIELDS or can_view_assignment(user, assignment)
+
+
 def can_verify(user: User) -> bool:
     return can_manage_plans(user)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -54,3 +54,67 @@ def test_a_job_id_queued_many_times_in_one_transaction_is_sent_once(app, monkeyp
     jobs.enqueue_after_commit(db.session(), _noop, job_id="reminders-202603020900", at=morning)
     db.session.commit()
     assert queue.calls[4:] == [("reminders-202603020900", morning)]
+
+
+def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeout_and_not_before(
+    app, smtp, run_jobs
+):
+    """Mail and reminders (and reports) wait the same configured time for a worker that claimed
+    them and died, then go out once: not after a fixed ten minutes for mail, not any sooner."""
+    from email.message import EmailMessage
+
+    from sqlalchemy import select, update
+
+    from coordination.notifications import mail
+    from coordination.notifications.models import OutgoingMail
+    from coordination.reminders import delivery
+    from coordination.reminders.models import Reminder
+    from coordination.supervision import generation
+    from coordination.supervision.models import GeneratedReport
+    from coordination.timeutil import frozen_at, to_local, utcnow
+    from tests import factories as f
+
+    timeout = 120  # neither mail's old fixed 600 s nor the reports' old 30 minutes
+    app.config.update(CLAIM_TIMEOUT_SECONDS=timeout, REMINDERS_IGNORE_QUIET_HOURS=True)
+    f.issued_plan()
+    liaison = f.user("liaison.dl.port")
+    reminder = db.session.scalars(select(Reminder).where(Reminder.user_id == liaison.id)).first()
+    db.session.execute(update(Reminder).where(Reminder.id != reminder.id).values(status="cancelled"))
+    db.session.execute(update(OutgoingMail).values(status="sent"))  # the plan's own mail is not under test
+    reminder.due_at = utcnow()
+    message = EmailMessage()
+    message["Subject"], message["To"], message["From"] = "会议通知", "guest@example.org", "hulian@example.cn"
+    message.set_content("请准时参会。")
+    row = mail.queue(message, kind="invitation", dedupe_key="claim-timeout-test")
+    mechanism = f.mechanism()
+    report = generation.request_report(
+        mechanism, generation.evaluation.scope_of(mechanism, str(f.later().year)), f.user("lead.dl")
+    )
+    db.session.commit()
+    # The workers take them, as their jobs do first, and are killed before sending anything.
+    assert mail.claim(row.id)
+    assert [r.id for r in delivery._claim([liaison.id], utcnow())] == [reminder.id]
+    report.state, report.started_at = "running", utcnow()
+    db.session.commit()
+    claimed = utcnow()
+
+    def states() -> tuple[str, str, str]:
+        db.session.expire_all()
+        return (
+            db.session.get(OutgoingMail, row.id).status,
+            db.session.get(Reminder, reminder.id).status,
+            db.session.get(GeneratedReport, report.id).state,
+        )
+
+    with frozen_at(to_local(claimed + timedelta(seconds=timeout - 5)).replace(tzinfo=None)):
+        assert (mail.sweep(), delivery.sweep(), generation.sweep()) == (0, 0, 0)
+        run_jobs()
+        assert states() == ("sending", "sending", "running")
+        assert smtp.messages == []
+    with frozen_at(to_local(claimed + timedelta(seconds=timeout + 5)).replace(tzinfo=None)):
+        assert (mail.sweep(), delivery.sweep(), generation.sweep()) == (1, 1, 1)
+        run_jobs()
+        assert states() == ("sent", "sent", "done")
+        assert len(smtp.to("guest@example.org")) == 1
+        assert len(smtp.to(liaison.email)) == 1
+        assert len(smtp.messages) == 2

@@ -127,7 +127,7 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
         "RQ_QUEUE": "faults",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
-        "REMINDER_STALE_SECONDS": "2",
+        "CLAIM_TIMEOUT_SECONDS": "2",
         "REMINDERS_IGNORE_QUIET_HOURS": "1",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "faults",
@@ -139,7 +139,7 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
         RQ_QUEUE="faults",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_port,
-        REMINDER_STALE_SECONDS=2,
+        CLAIM_TIMEOUT_SECONDS=2,
         REMINDERS_IGNORE_QUIET_HOURS=True,
     )
     workers = []

@@ -175,6 +175,10 @@ POST = {
 }
 
 SIGN_IN_OUT = ("user.login", "user.logout")
+# The port's work, which no other unit's liaison may read anywhere (permissions.can_see_task_field).
+PROGRESS_TEXT = "港口进展说明甲乙丙"
+PROGRESS_PERCENT = 37
+ATTACHMENT_NAME = "港口佐证材料甲乙丙.pdf"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -188,7 +192,11 @@ def world(app):
     port_task = db.session.scalar(select(Assignment).filter_by(body_id=f.body("大连港口与口岸局").id))
     tasks.acknowledge(port_task, port_liaison)
     tasks.report_progress(
-        port_task, port_liaison, text="进展", percent=30, files=[FileStorage(BytesIO(PDF), filename="a.pdf")]
+        port_task,
+        port_liaison,
+        text=PROGRESS_TEXT,
+        percent=PROGRESS_PERCENT,
+        files=[FileStorage(BytesIO(PDF), filename=ATTACHMENT_NAME)],
     )
     extension = tasks.request_extension(
         port_task, port_liaison, reason="审批", requested_date=port_task.current_deadline + timedelta(days=9)
@@ -362,3 +370,46 @@ def test_every_state_change_needs_the_csrf_token(world, app):
         select(func.count()).select_from(AuditEvent).where(~AuditEvent.action.in_(SIGN_IN_OUT))
     )
     assert after == before
+
+
+def test_other_units_tasks_show_the_plans_shared_picture_and_not_their_work(client, login, world):
+    """A liaison of another unit reads the port's unit, state and deadline wherever the plan's
+    tasks are listed, and nowhere its progress percentage, its report or its attachment."""
+    from openpyxl import load_workbook
+
+    from coordination.calendar import feed
+
+    task = db.session.get(Assignment, world["port_task"])
+    deadline = task.current_deadline.isoformat()
+    work = (f"{PROGRESS_PERCENT}%", PROGRESS_TEXT, ATTACHMENT_NAME)
+    listing = ["/plans/{issued}", "/framework/key-tasks/7"]
+    login("liaison.sh.sci")
+    for path in listing:
+        page = client.get(path.format(**world)).get_data(as_text=True)
+        assert "大连港口与口岸局" in page and "办理中" in page and deadline in page, path
+        assert [w for w in work if w in page] == [], path
+        assert f'href="/tasks/{task.id}"' not in page, path
+    for path in ("/meetings/{meeting}", "/visits/{visit}"):
+        page = client.get(path.format(**world)).get_data(as_text=True)
+        assert [w for w in work if w in page] == [] and f'href="/tasks/{task.id}"' not in page, path
+    for query in (task.title, PROGRESS_TEXT, ATTACHMENT_NAME):  # search finds only the unit's own tasks
+        page = client.get("/tasks", query_string={"q": query}).get_data(as_text=True)
+        assert "没有符合条件的任务" in page and f'href="/tasks/{task.id}"' not in page, query
+    export = client.get("/plans/{issued}/export.xlsx".format(**world))
+    cells = [
+        str(c.value)
+        for sheet in load_workbook(BytesIO(export.data)).worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert any("大连港口与口岸局" in c for c in cells) and any(c.startswith(deadline) for c in cells)
+    assert [c for c in cells if any(w in c for w in (PROGRESS_TEXT, ATTACHMENT_NAME))] == []
+    assert str(PROGRESS_PERCENT) not in cells
+    calendar = feed.for_user(f.user("liaison.sh.sci")).decode()
+    assert f"assignment-{task.id}-deadline" not in calendar and PROGRESS_TEXT not in calendar
+    # The same pages do show the work to the port's own liaison and to the lead department.
+    for role in ("liaison.dl.port", "lead.dl"):
+        login(role)
+        for path in listing:
+            assert work[0] in client.get(path.format(**world)).get_data(as_text=True), (role, path)

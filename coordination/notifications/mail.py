@@ -21,7 +21,7 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from coordination.extensions import db
-from coordination.jobs import enqueue_after_commit, enqueue_many
+from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many
 from coordination.notifications.models import OutgoingMail
 from coordination.timeutil import utcnow
 
@@ -155,7 +155,7 @@ def deliver(row_ids: list[int]) -> int:
                 _failed(row, error)
                 continue
             # The one window left: a crash between the server's acceptance and this commit
-            # leaves the row 'sending'; the sweep resends it after a grace period.
+            # leaves the row 'sending'; the sweep resends it after CLAIM_TIMEOUT_SECONDS.
             row.status, row.sent_at, row.transport, row.last_error = "sent", utcnow(), transport.name, ""
             db.session.commit()
             sent += 1
@@ -188,17 +188,16 @@ def retry(row: OutgoingMail) -> None:
     enqueue_after_commit(db.session(), deliver, [row.id])
 
 
-STALE_SENDING = timedelta(minutes=10)
 BATCH = 100
 
 
 def sweep() -> int:
     """Hand every due, unsent row back to RQ (run periodically, one per deployment). Rows left
-    'sending' by a worker that died are released after a grace period."""
+    'sending' by a worker that died are released after CLAIM_TIMEOUT_SECONDS."""
     now = utcnow()
     db.session.execute(
         update(OutgoingMail)
-        .where(OutgoingMail.status == "sending", OutgoingMail.claimed_at < now - STALE_SENDING)
+        .where(OutgoingMail.status == "sending", OutgoingMail.claimed_at < now - claim_timeout())
         .values(status="pending")
     )
     db.session.commit()

@@ -4,7 +4,7 @@ A delivery run claims a user's due rows with one conditional UPDATE (… WHERE s
 so concurrent workers never take the same row; sends one e-mail (a digest when several are due,
 or one each for users who chose 'immediate'); then marks the rows sent and writes the in-app
 notifications in one commit. A worker killed before the server accepts the message leaves its
-rows 'sending'; the sweep releases them after a grace period and they are sent then. The one
+rows 'sending'; the sweep releases them after CLAIM_TIMEOUT_SECONDS and they are sent then. The one
 remaining window is a crash after the SMTP server accepted the message and before that commit:
 a few milliseconds per message, during which a kill causes one duplicate, never a loss.
 """
@@ -33,7 +33,7 @@ from coordination import page_cache
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
-from coordination.jobs import enqueue_many
+from coordination.jobs import claim_timeout, enqueue_many
 from coordination.notifications.mail import Transport, after_failure
 from coordination.reminders.models import Reminder
 from coordination.timeutil import to_local, utcnow
@@ -45,17 +45,13 @@ log = logging.getLogger(__name__)
 USERS_PER_JOB = 50
 
 
-def stale_after() -> timedelta:
-    return timedelta(seconds=current_app.config.get("REMINDER_STALE_SECONDS", 600))
-
-
 def sweep(now: Any = None) -> int:
     """Hand every due, unsent reminder back to RQ, in jobs of USERS_PER_JOB users each. Returns
     the number of reminders due. Safe to run as often as wanted: delivery claims rows."""
     now = now or utcnow()
     db.session.execute(
         update(Reminder)
-        .where(Reminder.status == "sending", Reminder.claimed_at < now - stale_after())
+        .where(Reminder.status == "sending", Reminder.claimed_at < now - claim_timeout())
         .values(status="pending", claim=None)
     )
     db.session.commit()

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.evaluation import queries as evaluation
 from coordination.extensions import db
-from coordination.jobs import enqueue_after_commit, enqueue_many
+from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many
 from coordination.organizations.models import Mechanism
 from coordination.supervision import queries
 from coordination.supervision.models import GeneratedReport
@@ -26,7 +26,6 @@ from coordination.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
 STALE_QUEUED = timedelta(minutes=5)
-STALE_RUNNING = timedelta(minutes=30)  # a worker died mid-report
 
 
 def content(mechanism: Mechanism, scope: evaluation.Scope, today: date) -> ReportContent:
@@ -98,14 +97,18 @@ def sweep() -> int:
     now = utcnow()
     db.session.execute(
         update(GeneratedReport)
-        .where(GeneratedReport.state == "running", GeneratedReport.started_at < now - STALE_RUNNING)
+        .where(GeneratedReport.state == "running", GeneratedReport.started_at < now - claim_timeout())
         .values(state="queued")
     )
     db.session.commit()
     ids = list(
         db.session.scalars(
             select(GeneratedReport.id).where(
-                GeneratedReport.state == "queued", GeneratedReport.requested_at < now - STALE_QUEUED
+                GeneratedReport.state == "queued",
+                # One that had started was released just above: its worker is gone, hand it over now.
+                or_(
+                    GeneratedReport.requested_at < now - STALE_QUEUED, GeneratedReport.started_at.is_not(None)
+                ),
             )
         )
     )
