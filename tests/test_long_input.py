@@ -64,9 +64,27 @@ def test_a_text_beyond_werkzeugs_form_limit_is_refused_in_chinese_and_saves_noth
         content_type="multipart/form-data",
         headers={"Referer": "/plans/new"},
     )
-    assert response.status_code == 303 and response.headers["Location"].endswith("/plans/new")
-    assert "每段文字不超过 500 KB" in client.get("/plans/new").get_data(as_text=True)
+    assert response.status_code == 413 and "Location" not in response.headers
+    assert "每段文字不超过 500 KB" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AnnualPlan)) == 0
+
+
+def test_an_upload_over_the_limit_never_redirects_to_the_referer(client, login, app):
+    """The 413 answer used to be a redirect to whatever Referer said: an open redirect to
+    another site, for anyone who can make a browser send a large form."""
+    from io import BytesIO
+
+    login("lead.sh")
+    app_limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/plans/new",
+        data={"year": "2030", "title": "x", "file": (BytesIO(b"0" * (app_limit + 1)), "big.xlsx")},
+        content_type="multipart/form-data",
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert response.status_code == 413 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "提交的内容过大" in page and "evil.example" not in page
 
 
 def test_gunicorn_as_started_leaves_long_addresses_and_headers_to_the_app(database_url, tmp_path):
