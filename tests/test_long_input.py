@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from coordination.errors import MAX_URL_BYTES
@@ -87,50 +90,36 @@ def test_an_upload_over_the_limit_never_redirects_to_the_referer(client, login, 
     assert "提交的内容过大" in page and "evil.example" not in page
 
 
-def test_gunicorn_as_started_leaves_long_addresses_and_headers_to_the_app(database_url, tmp_path):
-    """scripts/start runs gunicorn from the repository, which reads gunicorn.conf.py: its own
-    limits lie above the app's, so the app's Chinese page answers (gunicorn's default request
-    line limit, 4094 bytes, answered a 5,000-byte address with its bare English 400)."""
-    import os
-    import subprocess
-    import sys
-    import time
+SERVERS = {
+    # What scripts/start serves with (scripts/serve: waitress, nothing in front)…
+    "serve": ["scripts/serve"],
+    # … and gunicorn, for production behind a buffering proxy and the benchmarks.
+    "gunicorn": [str(Path(sys.executable).parent / "gunicorn"), "--bind", "127.0.0.1:{port}", "wsgi:app"],
+}
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_servers_leave_long_addresses_and_headers_to_the_app(database_url, tmp_path, server):
+    """Both servers' own limits lie above the app's, so the app's Chinese page answers: gunicorn
+    run from the repository reads gunicorn.conf.py (its default request line limit, 4094
+    bytes, answered a 5,000-byte address with its bare English 400); waitress allows 256 KB of
+    headers."""
     import urllib.error
     import urllib.request
-    from pathlib import Path
 
-    from tests.conftest import free_port
+    from tests.conftest import served
 
-    root = Path(__file__).resolve().parent.parent
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "t"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with served(SERVERS[server], database_url, tmp_path) as port:
 
-    def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    try:
-        for _ in range(100):
+        def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
             try:
-                get("/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+
         status, page = get("/login?q=" + "x" * 5000)
         assert status == 414 and "网址过长" in page
         status, page = get("/login", {"X-Padding": "x" * 10_000})
         assert status == 431 and "请求过大" in page
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
