@@ -15,10 +15,12 @@ from io import BytesIO
 from typing import IO, Any
 from zipfile import BadZipFile, ZipFile
 
+import openpyxl.reader.excel
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import select
 
 from coordination.audit.operations import record
@@ -70,6 +72,28 @@ MAX_RATIO = 100  # unpacked / packed, for parts over RATIO_FROM bytes
 RATIO_FROM = 1024 * 1024
 MAX_COLUMNS = 40  # cells of a row read: the template has 11
 MAX_READ_SECONDS = 60  # the job gives up on a sheet that takes longer
+
+
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)\"")
+
+
+class _HeadSizedWorksheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, except for one thing: opening a sheet without a <dimension>
+    element made openpyxl parse the whole sheet just to learn its size (a million rows: 20 s
+    before the first row was read). Here the size is looked for in the sheet's first 64 KB
+    only, and is simply unknown otherwise; the rows are read, bounded, as before."""
+
+    def _get_size(self) -> None:
+        with self._get_source() as source:
+            head = source.read(65536)
+        if match := DIMENSION.search(head):
+            bounds = range_boundaries(match.group(1).decode())
+            if None not in bounds:
+                self._min_column, self._min_row, self._max_column, self._max_row = bounds
+
+
+# load_workbook(read_only=True) builds its sheets from this name.
+openpyxl.reader.excel.ReadOnlyWorksheet = _HeadSizedWorksheet  # type: ignore[misc]
 
 
 @dataclass
