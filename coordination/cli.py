@@ -58,12 +58,13 @@ def register(app: Flask) -> None:
     def sweep() -> None:
         """Hand every due, unsent message, reminder and report back to the job queue (every minute)."""
         from coordination.notifications import mail
+        from coordination.plans import imports
         from coordination.reminders import delivery
         from coordination.supervision import generation
 
         click.echo(
             f"re-enqueued {mail.sweep()} message(s), {delivery.sweep()} due reminder(s)"
-            f" and {generation.sweep()} report(s)"
+            f", {generation.sweep()} report(s) and {imports.sweep()} plan import(s)"
         )
 
     app.cli.add_command(calendar_group)

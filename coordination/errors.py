@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, flash, g, redirect, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -98,9 +98,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(error: Any) -> Any:
         # A file over MAX_CONTENT_LENGTH, a text over MAX_FORM_MEMORY_SIZE or a form of more than
-        # MAX_FORM_PARTS fields: werkzeug refuses it before the view; the form page says so.
-        flash(_("What you sent is too large: files up to 20 MB in all, each text up to 500 KB."), "error")
-        return redirect(request.referrer or "/"), 303
+        # MAX_FORM_PARTS fields: werkzeug refuses it before the view. The answer is this page,
+        # never a redirect to the Referer, which anyone can set to another site.
+        return render_template(
+            "errors/error.html",
+            code=413,
+            title=_("What you sent is too large"),
+            message=_("What you sent is too large: files up to 20 MB in all, each text up to 500 KB."),
+        ), 413
 
     @app.errorhandler(429)
     def too_many(error: Any) -> Any:

@@ -100,3 +100,18 @@ class MultiCheckboxField(SelectMultipleField):
         for value in self.data or []:
             if str(value) not in {str(v) for v in valid}:
                 raise ValidationError(self.gettext("Not a valid choice."))
+
+
+class WithinPeriod:
+    """A date or date-time within the mechanism's period, one year either side (workflows.dates):
+    far-future dates would make reminders and working-day counts run over centuries."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        from coordination.organizations.queries import date_refusal
+
+        if message := date_refusal(field.data):
+            raise ValidationError(message)
+
+
+def within_period() -> WithinPeriod:
+    return WithinPeriod()

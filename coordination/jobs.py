@@ -118,3 +118,21 @@ def run_worker(*, burst: bool = False) -> None:
     connection = redis_connection()
     worker = Worker([get_queue(connection)], connection=connection)
     worker.work(burst=burst, with_scheduler=True)
+
+
+def insert_once(model: type[Any], values: dict[str, Any], keys: list[str], where: Any) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING against a partial unique index on keys WHERE where: the
+    new row's id, or None when such a row exists already. The database decides, so two requests
+    at the same moment (two clicks, two web processes) cannot both queue a job."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from coordination.extensions import db
+
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys, index_where=where)
+        .returning(model.id)
+    )
+    return db.session.scalar(statement)

@@ -162,6 +162,14 @@ REPORT_STATE_LABELS = {
     "failed": _l("Failed"),
 }
 ALL_LABELS["report_state"] = REPORT_STATE_LABELS
+IMPORT_STATE_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Being read"),
+    "done": _l("Imported"),
+    "rejected": _l("Not imported"),
+    "failed": _l("Failed"),
+}
+ALL_LABELS["import_state"] = IMPORT_STATE_LABELS
 
 
 class ResolvedLabels(dict):
@@ -204,6 +212,7 @@ AUDIT_ACTION_LABELS = {
     "plan.comment": _l("commented on a plan item"),
     "plan.report_cadence": _l("set the progress-report cadence"),
     "plan.import": _l("imported items from Excel"),
+    "plan.import_request": _l("uploaded an Excel sheet of items"),
     "plan.item_add": _l("added a plan item"),
     "plan.item_update": _l("changed a plan item"),
     "plan.item_delete": _l("removed a plan item"),

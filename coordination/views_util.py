@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import flash, redirect
@@ -115,6 +116,21 @@ def int_arg(args: Any, name: str, *, low: int = 1, high: int = MAX_ID) -> int | 
     """An integer query parameter within bounds, or None: URLs are user input like any other."""
     value = args.get(name, type=int)
     return value if value is not None and low <= value <= high else None
+
+
+def date_arg(args: Any, name: str) -> date | None:
+    """A date query parameter (2026-12-31), or None. A date outside the dates users may give
+    (workflows.dates, e.g. ?since=0001-01-01) is not applied, and the page says why."""
+    try:
+        day = date.fromisoformat((args.get(name) or "")[:10])
+    except ValueError:
+        return None
+    from coordination.organizations.queries import date_refusal
+
+    if refusal := date_refusal(day):
+        flash(refusal, "error")
+        return None
+    return day
 
 
 def page_count(total: int, size: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def served(command: list[str], database_url: str, instance: Path, **env: str) -> Iterator[int]:
+    """The app served by a real server process on a free loopback port (command gets HOST and
+    PORT in its environment, "{port}" in its arguments); yields the port once it answers."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen(
+        [part.replace("{port}", str(port)) for part in command],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "t",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 class Inbox:

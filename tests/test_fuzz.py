@@ -35,6 +35,8 @@ VALUE = st.one_of(
     st.sampled_from(
         ["2026-02-30", "31/12/2026", "N/A", "１２", "0", "-1", "1e9", "NaN", "<script>x</script>"]
     ),
+    # Dates a far-future or year-one attack types (date and date-time fields alike).
+    st.sampled_from(["9999-12-31", "2299-12-31", "0001-01-01", "9999-12-31T23:59", "0001-01-01T00:00"]),
     st.text(max_size=40),
     st.text(alphabet="计划任务单位延期大连上海\n\t ,，、0123456789", max_size=3000),
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from coordination.errors import MAX_URL_BYTES
@@ -64,55 +67,59 @@ def test_a_text_beyond_werkzeugs_form_limit_is_refused_in_chinese_and_saves_noth
         content_type="multipart/form-data",
         headers={"Referer": "/plans/new"},
     )
-    assert response.status_code == 303 and response.headers["Location"].endswith("/plans/new")
-    assert "每段文字不超过 500 KB" in client.get("/plans/new").get_data(as_text=True)
+    assert response.status_code == 413 and "Location" not in response.headers
+    assert "每段文字不超过 500 KB" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AnnualPlan)) == 0
 
 
-def test_gunicorn_as_started_leaves_long_addresses_and_headers_to_the_app(database_url, tmp_path):
-    """scripts/start runs gunicorn from the repository, which reads gunicorn.conf.py: its own
-    limits lie above the app's, so the app's Chinese page answers (gunicorn's default request
-    line limit, 4094 bytes, answered a 5,000-byte address with its bare English 400)."""
-    import os
-    import subprocess
-    import sys
-    import time
+def test_an_upload_over_the_limit_never_redirects_to_the_referer(client, login, app):
+    """The 413 answer used to be a redirect to whatever Referer said: an open redirect to
+    another site, for anyone who can make a browser send a large form."""
+    from io import BytesIO
+
+    login("lead.sh")
+    app_limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/plans/new",
+        data={"year": "2030", "title": "x", "file": (BytesIO(b"0" * (app_limit + 1)), "big.xlsx")},
+        content_type="multipart/form-data",
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert response.status_code == 413 and "Location" not in response.headers
+    page = response.get_data(as_text=True)
+    assert "提交的内容过大" in page and "evil.example" not in page
+
+
+SERVERS = {
+    # What scripts/start serves with (scripts/serve: waitress, nothing in front)…
+    "serve": ["scripts/serve"],
+    # … and gunicorn, for production behind a buffering proxy and the benchmarks.
+    "gunicorn": [str(Path(sys.executable).parent / "gunicorn"), "--bind", "127.0.0.1:{port}", "wsgi:app"],
+}
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_servers_leave_long_addresses_and_headers_to_the_app(database_url, tmp_path, server):
+    """Both servers' own limits lie above the app's, so the app's Chinese page answers: gunicorn
+    run from the repository reads gunicorn.conf.py (its default request line limit, 4094
+    bytes, answered a 5,000-byte address with its bare English 400); waitress allows 256 KB of
+    headers."""
     import urllib.error
     import urllib.request
-    from pathlib import Path
 
-    from tests.conftest import free_port
+    from tests.conftest import served
 
-    root = Path(__file__).resolve().parent.parent
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "t"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with served(SERVERS[server], database_url, tmp_path) as port:
 
-    def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    try:
-        for _ in range(100):
+        def get(path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
             try:
-                get("/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+
         status, page = get("/login?q=" + "x" * 5000)
         assert status == 414 and "网址过长" in page
         status, page = get("/login", {"X-Padding": "x" * 10_000})
         assert status == 431 and "请求过大" in page
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

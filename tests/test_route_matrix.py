@@ -16,6 +16,7 @@ from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.meetings import operations as meetings
 from coordination.notifications.models import OutgoingMail
+from coordination.plans.models import PlanImport
 from coordination.reminders.models import Reminder
 from coordination.supervision import generation
 from coordination.visits import operations as visits
@@ -73,6 +74,8 @@ GET = {
     "/plans/{issued}/export.xlsx": ALL,
     "/plans/{draft}/export.xlsx": READERS,
     "/plans/{draft}/import": MANAGERS,
+    "/plans/{draft}/imports/{plan_import}": MANAGERS,
+    "/plans/{draft}/imports/{plan_import}/status": MANAGERS,
     "/plans/{draft}/issue": SENT_BACK,  # a draft cannot be issued yet
     "/plans/{draft}/submit": MANAGERS,
     "/plans/{draft}/items/new": MANAGERS,
@@ -233,12 +236,16 @@ def world(app):
     )
     db.session.commit()
     year = str(port_task.original_deadline.year)
-    report = generation.request_report(
+    report, _queued = generation.request_report(
         f.mechanism(), generation.evaluation.scope_of(f.mechanism(), year), lead
     )
     db.session.commit()
     generation.generate(report.id)
+    plan_import = PlanImport(plan_id=draft.id, requested_by_id=lead.id, state="rejected", problems=[])
+    db.session.add(plan_import)
+    db.session.commit()
     return {
+        "plan_import": plan_import.id,
         "issued": issued.id,
         "draft": draft.id,
         "draft_item": draft.items[0].id,
@@ -280,6 +287,7 @@ def test_every_route_has_an_expectation(web_app):
         "issued": 1, "draft": 1, "draft_item": 1, "port_task": 1, "attachment": 1, "extension": 1,
         "meeting": 1, "agenda_item": 1, "attendee": 1, "decision": 1, "visit": 1, "itinerary_item": 1,
         "outcome": 1, "report": 1, "mail": 1, "reminder": 1, "port": 1, "liaison": 1, "year": "2026",
+        "plan_import": 1,
     }  # fmt: skip
     covered = {("GET", _endpoint(web_app, "GET", p.format(**sample))) for p in GET}
     covered |= {("POST", _endpoint(web_app, "POST", p.format(**sample))) for p in POST}

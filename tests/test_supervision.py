@@ -287,7 +287,8 @@ def test_the_sweep_releases_only_reports_whose_worker_died(app):
     lead = f.user("lead.sh")
     just_started = GeneratedReport(mechanism_id=f.mechanism().id, scope="final", requested_by_id=lead.id)
     just_started.state, just_started.requested_at, just_started.started_at = "running", now - hour, now
-    abandoned = GeneratedReport(mechanism_id=f.mechanism().id, scope="final", requested_by_id=lead.id)
+    # Another scope: one report per user and scope is pending at a time.
+    abandoned = GeneratedReport(mechanism_id=f.mechanism().id, scope="midterm", requested_by_id=lead.id)
     abandoned.state, abandoned.requested_at, abandoned.started_at = "running", now - hour, now - hour
     db.session.add_all([just_started, abandoned])
     db.session.commit()

@@ -12,6 +12,12 @@ from datetime import date, datetime, time, timedelta
 from workflows.workdays import add_workdays, is_workday, next_workday
 
 SEND_AT = time(9, 0)  # local working-morning hour
+# Hard ceilings, whatever a policy or a date says: a task has at most MAX_URGINGS urgings and
+# MAX_REPORT_PERIODS progress-report periods (ten years of months), so no deadline, however far
+# off, can write thousands of reminder rows. Dates users give are bounded too (workflows.dates).
+MAX_URGE_HORIZON = 250  # working days: about a year of urging
+MAX_URGINGS = 60
+MAX_REPORT_PERIODS = 120
 QUIET_FROM, QUIET_UNTIL = time(20, 0), time(8, 30)
 
 
@@ -57,7 +63,8 @@ def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
     if policy.on_the_day:
         dues.append(Due(next_workday(deadline), "on_the_day"))
     step = max(policy.urge_every, 1)
-    for number, n in enumerate(range(step, policy.urge_horizon + 1, step), start=1):
+    horizon = min(policy.urge_horizon, MAX_URGE_HORIZON)
+    for number, n in enumerate(range(step, horizon + 1, step)[:MAX_URGINGS], start=1):
         dues.append(Due(add_workdays(deadline, n), f"urge_{number}"))
     for level, (n, audience) in enumerate(
         (
@@ -71,8 +78,9 @@ def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
     return sorted(set(dues))
 
 
-def period_ends(cadence: str, start: date, end: date) -> list[date]:
-    """The last day of each month or quarter between start and end (progress reports are due then)."""
+def period_ends(cadence: str, start: date, end: date, limit: int = MAX_REPORT_PERIODS) -> list[date]:
+    """The last day of each month or quarter between start and end (progress reports are due
+    then), at most `limit` of them: the loop never runs over centuries."""
     months = {"monthly": 1, "quarterly": 3}.get(cadence)  # anything else: no fixed cadence
     if months is None:
         return []
@@ -80,7 +88,7 @@ def period_ends(cadence: str, start: date, end: date) -> list[date]:
     while True:
         month_end = (date(year + (month // 12), month % 12 + 1, 1)) - timedelta(days=1)
         if month % months == 0 and month_end >= start:
-            if month_end > end:
+            if month_end > end or len(ends) >= limit:
                 break
             ends.append(month_end)
         month += 1

@@ -5,7 +5,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from coordination.forms import Form, OneTimeKey, max_length, required, required_input
+from coordination.forms import Form, OneTimeKey, max_length, required, required_input, within_period
 
 FILES_HELP = _l("PDF, OFD, Word, Excel, PowerPoint, images, text or zip; at most 10 MB each.")
 
@@ -27,7 +27,7 @@ class ReportForm(OneTimeKey, VersionedForm):
 
 
 class ExtensionForm(OneTimeKey, VersionedForm):
-    requested_date = DateField(_l("New deadline requested"), validators=[required_input()])
+    requested_date = DateField(_l("New deadline requested"), validators=[required_input(), within_period()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
     progress = TextAreaField(_l("Current progress"), validators=[Optional(), max_length(2000)])
 

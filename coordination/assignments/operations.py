@@ -23,6 +23,7 @@ from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.operations import CONFLICT, ConflictError, OperationError, advance, check_version
+from coordination.organizations.queries import date_refusal
 from coordination.plans.models import PlanItem
 from coordination.timeutil import local_today, utcnow
 from workflows import assignment as flow
@@ -319,6 +320,8 @@ def request_extension(
         )
     if requested_date <= assignment.current_deadline:
         raise OperationError(_("The requested date must be after the current deadline."), "requested_date")
+    if refusal := date_refusal(requested_date):
+        raise OperationError(refusal, "requested_date")
     request = ExtensionRequest(
         assignment=assignment,
         requested_by_id=actor.id,
@@ -353,6 +356,10 @@ def decide_extension(
 ) -> None:
     assignment = request.assignment
     check_version(request, expected_version)
+    # A request asked before dates were bounded may still name 9999-12-31: it can be refused,
+    # not approved.
+    if approve and (refusal := date_refusal(request.requested_date)):
+        raise OperationError(refusal)
     roles = permissions.assignment_roles(actor, assignment)
     action = "approve" if approve else "reject"
     context = {

@@ -16,7 +16,7 @@ from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.timeutil import closed_by, days_from, local_date, local_date_of
-from coordination.views_util import int_arg, search_arg
+from coordination.views_util import date_arg, int_arg, search_arg
 from workflows.assignment import OPEN_VALUES, TERMINAL_VALUES, AssignmentState
 from workflows.traffic import Assessment, Light, TrafficRule, assess, warning_horizon
 
@@ -41,19 +41,13 @@ class TaskFilters:
 
     @classmethod
     def from_args(cls, args: Any) -> TaskFilters:
-        def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name) or "")
-            except ValueError:
-                return None
-
         state = args.get("state") or ""
         valid_states = {s.value for s in AssignmentState} | {"open"}
         return cls(
             state=state if state in valid_states else "",
             key_task=int_arg(args, "key_task", high=1000),
             overdue=args.get("overdue") == "1",
-            due_before=day("due_before"),
+            due_before=date_arg(args, "due_before"),
             unit=int_arg(args, "unit"),
             q=search_arg(args),
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",

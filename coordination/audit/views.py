@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
@@ -12,18 +12,17 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.labels import AUDIT_ACTION_LABELS, field_label, readable_value
 from coordination.timeutil import LOCAL_TZ
-from coordination.views_util import int_arg, page_arg, page_count, search_arg
+from coordination.views_util import date_arg, int_arg, page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__)
 
 
-def _parse_day(value: str | None) -> datetime | None:
+def _day_arg(name: str) -> datetime | None:
     """A local (Asia/Shanghai) day from the filter, as the naive UTC instant it starts at."""
-    try:
-        day = datetime.strptime(value or "", "%Y-%m-%d")
-    except ValueError:
+    day = date_arg(request.args, name)
+    if day is None:
         return None
-    return day.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return datetime.combine(day, time()).replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.route("/admin/audit")
@@ -46,9 +45,9 @@ def index() -> Any:
         query = query.where(AuditEvent.object_id == filters["object_id"])
     if filters["actor"]:
         query = query.where(AuditEvent.actor_id.in_(select(User.id).where(User.username == filters["actor"])))
-    if since := _parse_day(filters["since"]):
+    if since := _day_arg("since"):
         query = query.where(AuditEvent.at >= since)
-    if until := _parse_day(filters["until"]):
+    if until := _day_arg("until"):
         query = query.where(AuditEvent.at < until + timedelta(days=1))
     page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]

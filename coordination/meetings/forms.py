@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from coordination.forms import Form, OneTimeKey, max_length, required, required_input
+from coordination.forms import Form, OneTimeKey, max_length, required, required_input, within_period
 from coordination.labels import ATTENDEE_ROLE_LABELS, MEETING_KIND_LABELS
 
 ATTENDEE_ROLES = [(k, ATTENDEE_ROLE_LABELS[k]) for k in ("required", "chair", "optional")]
@@ -25,10 +25,10 @@ class MeetingForm(OneTimeKey, Form):
     kind = SelectField(_l("Kind"), choices=list(MEETING_KIND_LABELS.items()), default="joint")
     title = StringField(_l("Title"), validators=[required(), max_length(200)])
     starts_at = DateTimeLocalField(
-        _l("Starts (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input()]
+        _l("Starts (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input(), within_period()]
     )
     ends_at = DateTimeLocalField(
-        _l("Ends (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input()]
+        _l("Ends (Beijing time)"), format="%Y-%m-%dT%H:%M", validators=[required_input(), within_period()]
     )
     host_party_id = SelectField(_l("Host"), coerce=int, validators=[required()])
     venue = StringField(_l("Venue"), validators=[Optional(), max_length(200)])
@@ -99,7 +99,7 @@ class DecisionForm(OneTimeKey, Form):
     agenda_item_id = SelectField(_l("Agenda item"), coerce=int, validators=[Optional()])
     key_task_id = SelectField(_l("Key task"), coerce=int, validators=[Optional()])
     body_ids = SelectMultipleField(_l("Units that carry it out"), coerce=int)
-    deadline = DateField(_l("Deadline"), validators=[required_input()])
+    deadline = DateField(_l("Deadline"), validators=[required_input(), within_period()])
 
 
 class CancelForm(Form):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism, Party, Tier
+from workflows import dates
 
 
 def current_mechanism() -> Mechanism:
@@ -20,6 +23,32 @@ def current_mechanism() -> Mechanism:
     if mechanism is None:
         abort(404)
     return mechanism
+
+
+def accepted_dates() -> dates.DateRange:
+    """The dates users may give (workflows.dates): the active mechanism's period ± a year."""
+    period = db.session.execute(
+        select(Mechanism.period_start, Mechanism.period_end)
+        .where(Mechanism.active.is_(True))
+        .order_by(Mechanism.id)
+        .limit(1)
+    ).first()
+    return dates.accepted_dates(*period) if period else dates.ANY_SANE_DATE
+
+
+def date_refusal(day: date | None) -> str | None:
+    """Why a date a user gave cannot be taken, in the user's language, or None when it can.
+    The one check behind every date field, imported sheet and filter."""
+    if day is None:
+        return None
+    accepted = accepted_dates()
+    if day in accepted:
+        return None
+    return _(
+        "Enter a date between %(first)s and %(last)s: the mechanism's period with one year either side.",
+        first=accepted.first.isoformat(),
+        last=accepted.last.isoformat(),
+    )
 
 
 def bodies_of(mechanism: Mechanism, *, include_inactive: bool = False) -> list[Body]:

@@ -7,16 +7,20 @@ problems; only a clean sheet is added, in one transaction with one revision.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 from typing import IO, Any
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
+import openpyxl.reader.excel
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import select
 
 from coordination.audit.operations import record
@@ -57,6 +61,39 @@ PRIORITIES = {
 PRIORITY_NAMES = {"high": "高", "normal": "一般", "low": "低"}
 SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_ROWS = 2000
+# What an uploaded workbook may cost before a single cell is read. A plan sheet of 2,000 rows
+# is well under a megabyte; the limits stop a 195 KB file that unpacks to 78 MB of shared
+# strings, a 3-million-cell header row and a million-row sheet before openpyxl sees them.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_MEMBERS = 100
+MAX_MEMBER_BYTES = 16 * 1024 * 1024  # one part (a sheet, the shared strings) unpacked
+MAX_TOTAL_BYTES = 40 * 1024 * 1024
+MAX_RATIO = 100  # unpacked / packed, for parts over RATIO_FROM bytes
+RATIO_FROM = 1024 * 1024
+MAX_COLUMNS = 40  # cells of a row read: the template has 11
+MAX_READ_SECONDS = 60  # the job gives up on a sheet that takes longer
+
+
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)\"")
+
+
+class _HeadSizedWorksheet(ReadOnlyWorksheet):
+    """openpyxl's read-only sheet, except for one thing: opening a sheet without a <dimension>
+    element made openpyxl parse the whole sheet just to learn its size (a million rows: 20 s
+    before the first row was read). Here the size is looked for in the sheet's first 64 KB
+    only, and is simply unknown otherwise; the rows are read, bounded, as before."""
+
+    def _get_size(self) -> None:
+        with self._get_source() as source:
+            head = source.read(65536)
+        if match := DIMENSION.search(head):
+            bounds = range_boundaries(match.group(1).decode())
+            if None not in bounds:
+                self._min_column, self._min_row, self._max_column, self._max_row = bounds
+
+
+# load_workbook(read_only=True) builds its sheets from this name.
+openpyxl.reader.excel.ReadOnlyWorksheet = _HeadSizedWorksheet  # type: ignore[misc]
 
 
 @dataclass
@@ -230,17 +267,63 @@ def _milestones(value: Any) -> list[tuple[str, date]]:
     return result
 
 
-def read_items(plan: AnnualPlan, stream: IO[bytes]) -> list[operations.ItemData]:
+def _not_excel() -> ImportRejected:
+    return ImportRejected([RowProblem(0, "", _("This is not an Excel (.xlsx) file."))])
+
+
+def check_archive(data: bytes) -> None:
+    """Refuse a workbook that would cost too much to open: too large, too many parts, a part
+    that unpacks too far. Reads only the zip's directory (infolist), never a part."""
+    too_large = ImportRejected(
+        [
+            RowProblem(
+                0,
+                "",
+                _(
+                    "The file is too large to be a plan sheet (at most %(mb)d MB, and at most %(rows)d "
+                    "rows). Save only the sheet of items, without pictures, and try again.",
+                    mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+                    rows=MAX_ROWS,
+                ),
+            )
+        ]
+    )
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise too_large
+    try:
+        with ZipFile(BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (BadZipFile, OSError, ValueError):
+        raise _not_excel() from None
+    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_TOTAL_BYTES:
+        raise too_large
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > MAX_MEMBER_BYTES or (member.file_size > RATIO_FROM and ratio > MAX_RATIO):
+            raise too_large
+
+
+def read_items(
+    plan: AnnualPlan, stream: IO[bytes], progress: Callable[[int], None] | None = None
+) -> list[operations.ItemData]:
+    """The sheet's items, or ImportRejected with every problem by row. Reads at most MAX_ROWS
+    rows of MAX_COLUMNS cells, for at most MAX_READ_SECONDS; progress(percent) as it goes."""
     if plan_flow.PlanState(plan.state) not in plan_flow.EDITABLE_STATES:
         raise ImportRejected(
             [RowProblem(0, "", _("Items can only be imported while the plan is a draft or in consultation."))]
         )
+    data = stream.read()
+    check_archive(data)
+    started = time.monotonic()
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError):
-        raise ImportRejected([RowProblem(0, "", _("This is not an Excel (.xlsx) file."))]) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except (BadZipFile, OSError, KeyError, ValueError, IndexError):
+        raise _not_excel() from None
+    # One row past the limit, to say that there are more; never the rest of the sheet.
+    rows = sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)
+    # The sheet's own claim of its size, for the progress bar only (it may be missing or lie).
+    expected = min(max(sheet.max_row or 0, 100), MAX_ROWS + 1) if isinstance(sheet.max_row, int) else MAX_ROWS
     header = [_text(v) for v in next(rows, ())]
     missing = [h for h in HEADERS if h not in header]
     if missing:
@@ -268,6 +351,10 @@ def read_items(plan: AnnualPlan, stream: IO[bytes]) -> list[operations.ItemData]
         if row_number > MAX_ROWS + 1:
             problems.append(RowProblem(row_number, "", _("At most %(n)d rows per import.", n=MAX_ROWS)))
             break
+        if time.monotonic() - started > MAX_READ_SECONDS:
+            raise ImportRejected([RowProblem(row_number, "", _("Reading the file took too long."))])
+        if progress is not None and row_number % 100 == 0:
+            progress(min(95, row_number * 100 // expected))
         cells = {h: (row[i] if i < len(row) else None) for h, i in index.items()}
         if not any(_text(v) for v in cells.values()):
             continue

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
@@ -166,3 +166,40 @@ class PlanRevision(db.Model):
 
 
 Index("ix_plan_items_plan_position", PlanItem.plan_id, PlanItem.position)
+
+
+IMPORT_PENDING = text("state IN ('queued', 'running')")
+
+
+class PlanImport(db.Model):
+    """An uploaded sheet being read in the background (coordination/plans/imports.py): its
+    progress as the job goes, then the items added or the problems by row. The file is kept
+    only until it is read."""
+
+    __tablename__ = "plan_imports"
+    # One import at a time per plan: a second upload shows the first one's progress.
+    __table_args__ = (
+        Index(
+            "uq_plan_imports_pending",
+            "plan_id",
+            unique=True,
+            sqlite_where=IMPORT_PENDING,
+            postgresql_where=IMPORT_PENDING,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("annual_plans.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued/running/done/rejected/failed
+    progress: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    items: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[list | None] = mapped_column(JSON)  # [[row, column, message], …]
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    plan: Mapped[AnnualPlan] = relationship()
+    requested_by: Mapped[User] = relationship()

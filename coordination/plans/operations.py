@@ -16,6 +16,7 @@ from coordination.framework.models import KeyTask
 from coordination.meetings.models import AgendaItem, Meeting
 from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Body, Mechanism, Tier
+from coordination.organizations.queries import date_refusal
 from coordination.plans import revisions
 from coordination.plans.models import (
     AnnualPlan,
@@ -164,6 +165,8 @@ def validate_item(plan: AnnualPlan, data: ItemData, *, today: date | None = None
         raise OperationError(_("Give a deadline: a date or a number of working days."), "deadline")
     if data.deadline is not None and data.deadline < today:
         raise OperationError(_("The deadline %(d)s is in the past.", d=data.deadline.isoformat()), "deadline")
+    if refusal := date_refusal(data.deadline):
+        raise OperationError(refusal, "deadline")
     if data.deadline_workdays is not None and not 1 <= data.deadline_workdays <= 500:
         raise OperationError(_("Working days must be between 1 and 500."), "deadline")
     if not data.lead_body_ids:
@@ -191,6 +194,8 @@ def validate_item(plan: AnnualPlan, data: ItemData, *, today: date | None = None
             raise OperationError(
                 _("The milestone date %(d)s is in the past.", d=due.isoformat()), "milestones"
             )
+        if refusal := date_refusal(due):
+            raise OperationError(refusal, "milestones")
         if data.deadline and due > data.deadline:
             raise OperationError(_("A milestone cannot fall after the deadline."), "milestones")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,12 +10,12 @@ from flask_login import current_user
 from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import readable_value
+from coordination.labels import IMPORT_STATE_LABELS, readable_value
 from coordination.meetings.models import Meeting
 from coordination.organizations.queries import current_mechanism
-from coordination.plans import excel, operations, queries, revisions
+from coordination.plans import excel, imports, operations, queries, revisions
 from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
-from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.plans.models import AnnualPlan, PlanImport, PlanItem
 from coordination.submissions import new_key
 from coordination.timeutil import local_today
 from coordination.views_util import attempt, form_version, int_arg, submit_once
@@ -366,6 +366,8 @@ def _xlsx(buffer: Any, name: str) -> Any:
 @bp.route("/<int:plan_id>/import", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
 def import_items(plan_id: int) -> Any:
+    """The upload only checks the file's directory and queues it: the sheet is read by a job
+    (coordination/plans/imports.py), whose page shows progress and then the result."""
     plan = _manageable(plan_id)
     problems: list[excel.RowProblem] = []
     if request.method == "POST":
@@ -373,16 +375,54 @@ def import_items(plan_id: int) -> Any:
         if upload is None or not upload.filename:
             flash(_("Choose an Excel file (.xlsx) to import."), "error")
         else:
-            result: list[Any] = []
+            data = upload.stream.read(excel.MAX_UPLOAD_BYTES + 1)
+            result: list[tuple[PlanImport, bool]] = []
             try:
-                rows = excel.read_items(plan, upload.stream)
+                done = attempt(
+                    lambda: result.append(imports.request_import(plan, upload.filename, data, current_user))
+                )
             except excel.ImportRejected as rejected:
-                problems = rejected.problems
-            else:
-                if attempt(lambda: result.extend(excel.add_rows(plan, rows, current_user))):
-                    flash(_("%(n)d items imported.", n=len(result)), "success")
-                    return redirect(url_for("plans.show", plan_id=plan.id))
+                db.session.rollback()
+                problems, done = rejected.problems, False
+            if done:
+                job, queued = result[0]
+                if not queued:
+                    flash(
+                        _("An import of this plan is already running; this page shows its progress."), "info"
+                    )
+                return redirect(url_for("plans.import_progress", plan_id=plan.id, import_id=job.id))
     return render_template("plans/import.html", plan=plan, problems=problems, columns=excel.COLUMNS)
+
+
+def _import_of(plan: AnnualPlan, import_id: int) -> PlanImport:
+    job = db.get_or_404(PlanImport, import_id)
+    if job.plan_id != plan.id:
+        abort(404)
+    return job
+
+
+@bp.route("/<int:plan_id>/imports/<int:import_id>")
+@permissions.require(permissions.can_manage_plans)
+def import_progress(plan_id: int, import_id: int) -> Any:
+    plan = _manageable(plan_id)
+    job = _import_of(plan, import_id)
+    problems = [excel.RowProblem(*p) for p in job.problems or []]
+    if job.state == "failed":
+        problems = [excel.RowProblem(0, "", _("The file could not be read. Nothing was imported."))]
+    return render_template("plans/import.html", plan=plan, problems=problems, columns=excel.COLUMNS, job=job)
+
+
+@bp.route("/<int:plan_id>/imports/<int:import_id>/status")
+@permissions.require(permissions.can_manage_plans)
+def import_status(plan_id: int, import_id: int) -> Any:
+    job = _import_of(_manageable(plan_id), import_id)
+    return jsonify(
+        state=job.state,
+        label=str(IMPORT_STATE_LABELS[job.state]),
+        progress=job.progress,
+        step="",
+        download=None,
+    )
 
 
 @bp.route("/<int:plan_id>/cadence", methods=["POST"])

@@ -8,7 +8,7 @@ so a moved deadline yields new rows rather than silently editing old ones.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -112,7 +112,10 @@ def sync_assignment(assignment: Any) -> None:
         dues: list[Due] = deadline_reminders(deadline, policy)
         item = assignment.plan_item
         if item is not None and item.plan.issued_on and item.plan.report_cadence:
-            dues += report_reminders(item.plan.report_cadence, item.plan.issued_on, deadline, policy)
+            # Periods that ended long ago have nothing left to send; counting from two months
+            # back keeps the periods counted (at most MAX_REPORT_PERIODS) the ones still to come.
+            start = max(item.plan.issued_on, today - timedelta(days=62))
+            dues += report_reminders(item.plan.report_cadence, start, deadline, policy)
         audiences: dict[str, list[User]] = {}
         for due in dues:
             if due.on < today:

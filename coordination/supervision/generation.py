@@ -17,10 +17,10 @@ from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.evaluation import queries as evaluation
 from coordination.extensions import db
-from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many
+from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many, insert_once
 from coordination.organizations.models import Mechanism
 from coordination.supervision import queries
-from coordination.supervision.models import GeneratedReport
+from coordination.supervision.models import PENDING, GeneratedReport
 from coordination.supervision.report import ReportContent, workbook
 from coordination.timeutil import local_today, utcnow
 
@@ -41,12 +41,29 @@ def content(mechanism: Mechanism, scope: evaluation.Scope, today: date) -> Repor
     )
 
 
-def request_report(mechanism: Mechanism, scope: evaluation.Scope, actor: User) -> GeneratedReport:
-    report = GeneratedReport(mechanism_id=mechanism.id, scope=scope.key, requested_by_id=actor.id)
-    db.session.add(report)
-    record("report.request", report, summary=scope.key, actor_id=actor.id)
-    enqueue_after_commit(db.session(), generate, report.id)
-    return report
+def request_report(
+    mechanism: Mechanism, scope: evaluation.Scope, actor: User
+) -> tuple[GeneratedReport, bool]:
+    """Queue the report, unless this user already has one of this scope waiting or being made:
+    then that one (its progress is what the user wants to see). (report, queued now)."""
+    keys = {"requested_by_id": actor.id, "mechanism_id": mechanism.id, "scope": scope.key}
+    for _attempt in range(3):
+        report_id = insert_once(GeneratedReport, keys, list(keys), PENDING)
+        if report_id is not None:
+            report = db.session.get(GeneratedReport, report_id)
+            record("report.request", report, summary=scope.key, actor_id=actor.id)
+            enqueue_after_commit(db.session(), generate, report.id)
+            return report, True
+        waiting = db.session.scalar(
+            select(GeneratedReport)
+            .filter_by(**keys)
+            .where(GeneratedReport.state.in_(("queued", "running")))
+            .execution_options(populate_existing=True)
+        )
+        if waiting is not None:
+            return waiting, False
+        # The one in the way finished in between: ask again.
+    raise RuntimeError("report claim kept conflicting")
 
 
 def _step(report: GeneratedReport, progress: int, step: str) -> None:

@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 
+# One report waiting or being made per user and scope: asking again shows that one's progress.
+# The partial unique index makes the claim race-free (two clicks, two web processes).
+PENDING = text("state IN ('queued', 'running')")
+
 
 class GeneratedReport(db.Model):
     __tablename__ = "generated_reports"
+    __table_args__ = (
+        Index(
+            "uq_generated_reports_pending",
+            "requested_by_id",
+            "mechanism_id",
+            "scope",
+            unique=True,
+            sqlite_where=PENDING,
+            postgresql_where=PENDING,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanisms.id"), index=True)

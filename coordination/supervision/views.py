@@ -197,8 +197,14 @@ def reports() -> Any:
     mechanism = current_mechanism()
     if request.method == "POST":
         scope = _scope()
-        generation.request_report(mechanism, scope, current_user)
+        report, queued = generation.request_report(mechanism, scope, current_user)
         db.session.commit()
+        if not queued:
+            flash(
+                _("This report is already being generated for you; this page shows its progress."),
+                "info",
+            )
+            return redirect(url_for("supervision.reports", _anchor=f"report-{report.id}"))
         if redis_available():
             flash(_("The report is being generated; this page shows its progress."), "success")
         else:

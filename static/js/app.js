@@ -78,6 +78,7 @@ document.addEventListener("DOMContentLoaded", function () {
           if (step) step.textContent = status.step;
           if (status.download && link) { link.href = status.download; link.hidden = false; }
           if (status.state === "queued" || status.state === "running") window.setTimeout(poll, 1500);
+          else if ("reloadWhenDone" in row.dataset) window.location.reload();  // the result is on the page
         })
         .catch(function () { window.setTimeout(poll, 5000); });
     }
