@@ -57,7 +57,9 @@ def _browser(web_app: Flask, **cookies: str) -> FlaskClient:
 
 
 def _events(action: str) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 def _rows(username: str) -> list[UserSession]:
