@@ -44,11 +44,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _connect_subscribers()
     _register_template_helpers(app)
     _register_security_headers(app)
-    page_cache.init_app(app)
-
     from coordination import cli, errors
 
-    errors.register(app)
+    errors.register(app)  # its input checks run before any other hook of the app's
+    page_cache.init_app(app)
     cli.register(app)
     logging.basicConfig(level=logging.INFO)
     _warn_about_unreachable_links(app)

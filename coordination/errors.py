@@ -42,6 +42,17 @@ OTHER_ERRORS = {
 }
 
 
+def carries_null_character() -> bool:
+    """Whether any part of the request a view might store or look up holds U+0000: PostgreSQL
+    text cannot (psycopg raises, a 500), and no one means to type it."""
+    parts = [request.path, *request.headers.values()]
+    for multi in (request.args, request.form):
+        for key, values in multi.lists():
+            parts += [key, *values]
+    parts += [f"{key}{upload.filename or ''}" for key, upload in request.files.items(multi=True)]
+    return any("\x00" in part for part in parts)
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def refuse_oversized_requests() -> None:
@@ -49,6 +60,22 @@ def register(app: Flask) -> None:
             abort(414)
         if any(len(name) + len(value) > MAX_HEADER_BYTES for name, value in request.headers.items()):
             abort(431)
+
+    @app.before_request
+    def refuse_null_characters() -> Any:
+        # The one input filter in front of every view (the sign-in form and the calendar feed,
+        # which need no session, included); the forms refuse the other control characters.
+        if not carries_null_character():
+            return None
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("The input contains an invisible character"),
+            message=_(
+                "What you sent contains a null character (an invisible control character, often left "
+                "by copying from another program). Nothing was saved: remove it and try again."
+            ),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def other_http_error(error: HTTPException) -> Any:

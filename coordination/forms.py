@@ -7,8 +7,10 @@ from typing import Any
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from coordination.text import has_controls
 
 # WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
 # zh_Hans_CN catalogue of its own).
@@ -49,12 +51,29 @@ class _BabelTranslations:
         return get_translations().ngettext(singular, plural, n)
 
 
+ONE_LINE = _l("Keep this on one line: remove line breaks, tabs and other control characters.")
+NO_CONTROLS = _l("Remove the invisible control characters from this text.")
+
+
 class Form(FlaskForm):
-    """Base form: WTForms' built-in messages speak the user's language."""
+    """Base form: WTForms' built-in messages speak the user's language, and no text field of any
+    form takes control characters (a text area keeps its line breaks and tabs)."""
 
     class Meta:
         def get_translations(self, form: Any) -> _BabelTranslations:
             return _BabelTranslations()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            # StringField covers every text input: text areas, passwords, e-mail, hidden fields.
+            if not isinstance(field, StringField) or not isinstance(field.data, str):
+                continue
+            multiline = isinstance(field, TextAreaField)
+            if has_controls(field.data, multiline=multiline):
+                field.errors = [*field.errors, NO_CONTROLS if multiline else ONE_LINE]
+                valid = False
+        return valid
 
 
 class OneTimeKey:

@@ -10,6 +10,7 @@ from coordination.auth.models import User
 from coordination.calendar import ics
 from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
+from coordination.text import single_line
 from coordination.visits.models import Visit
 from workflows.assignment import UNFINISHED_VALUES
 
@@ -41,5 +42,5 @@ def for_user(user: User) -> bytes:
         ).all()
         events += [ics.deadline_event(a) for a in tasks]
     calendar = ics.calendar(events, None)
-    calendar.add("x-wr-calname", f"沪连对口合作 · {user.name}")
+    calendar.add("x-wr-calname", single_line(f"沪连对口合作 · {user.name}"))
     return calendar.to_ical()

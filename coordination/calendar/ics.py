@@ -3,7 +3,9 @@
 Stable UIDs, SEQUENCE raised on every change that is sent, METHOD:REQUEST for invitations and
 updates and METHOD:CANCEL with STATUS:CANCELLED for cancellations, a VTIMEZONE for
 Asia/Shanghai and a reminder alarm. CN is always quoted: some clients drop an unquoted
-non-ASCII common name.
+non-ASCII common name. Stored text is folded on the way in (names, titles and places to one line,
+descriptions without control characters, which RFC 5545 does not allow in TEXT), so whatever the
+database holds, every invitation and feed is built.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from icalendar import Alarm, Calendar, Event, vCalAddress
 from icalendar.parser import Parameters
 
+from coordination.text import multi_line, single_line
 from coordination.timeutil import LOCAL_TZ, utcnow
 
 PRODID = "-//Shanghai-Dalian Cooperation//Coordination System//ZH"
@@ -26,7 +29,7 @@ class _QuotedParameters(Parameters):
 
 
 def address(email: str, name: str, **params: Any) -> vCalAddress:
-    value = vCalAddress.new(email, cn=name or None, **params)
+    value = vCalAddress.new(single_line(email), cn=single_line(name) or None, **params)
     value.params = _QuotedParameters(value.params)
     return value
 
@@ -69,9 +72,9 @@ def _event(
         stamp=utcnow().replace(tzinfo=UTC),
         start=local(start),
         end=local(end),
-        summary=summary,
-        location=location or None,
-        description=description or None,
+        summary=single_line(summary),
+        location=single_line(location) or None,
+        description=multi_line(description) or None,
     )
     if organiser:
         event.add("organizer", address(organiser[0], organiser[1]))
@@ -88,7 +91,7 @@ def _event(
         )
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if alarm_before and not cancelled:
-        event.add_component(Alarm.new_display(trigger=-alarm_before, description=summary))
+        event.add_component(Alarm.new_display(trigger=-alarm_before, description=single_line(summary)))
     return event
 
 
@@ -140,8 +143,8 @@ def deadline_event(assignment: Any) -> Event:
         stamp=utcnow().replace(tzinfo=UTC),
         start=day,
         end=day + timedelta(days=1),
-        summary=f"【截止】{assignment.title}",
-        description=assignment.body.name_zh,
+        summary=single_line(f"【截止】{assignment.title}"),
+        description=single_line(assignment.body.name_zh),
     )
     event.add("transp", "TRANSPARENT")
     return event

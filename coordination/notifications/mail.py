@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from coordination.extensions import db
 from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many
 from coordination.notifications.models import OutgoingMail
+from coordination.text import single_line
 from coordination.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,12 @@ def compose(
     method: str | None = None,
 ) -> EmailMessage:
     """multipart/alternative [text/plain, text/html, text/calendar; method=…]: the text and HTML
-    parts stand on their own for mail clients that ignore the calendar part."""
+    parts stand on their own for mail clients that ignore the calendar part. Names and subjects
+    are folded to one line: a stored line break must not fail the message or add a header."""
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = single_line(subject)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = formataddr((to_name, to_email))
+    message["To"] = formataddr((single_line(to_name), single_line(to_email)))
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="hulian-coordination")
     message.set_content(render_template(f"emails/{template}.txt", **context))

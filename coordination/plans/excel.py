@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import select
 
+from coordination import spreadsheets
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
@@ -134,14 +135,15 @@ def export_plan(plan: AnnualPlan) -> BytesIO:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"{plan.year}年度计划"
-    sheet.append(HEADERS)
+    spreadsheets.append(sheet, HEADERS)
     _style_header(sheet)
     items = db.session.scalars(
         select(PlanItem).where(PlanItem.plan_id == plan.id).order_by(PlanItem.position)
     ).all()
     for number, item in enumerate(sorted(items, key=lambda i: (i.key_task.number, i.position)), start=1):
         leads = {u.body.party.code: u for u in item.lead_units}
-        sheet.append(
+        spreadsheets.append(
+            sheet,
             [
                 number,
                 item.key_task.number,
@@ -154,7 +156,7 @@ def export_plan(plan: AnnualPlan) -> BytesIO:
                 item.deadline if item.deadline else f"{item.deadline_workdays}个工作日",
                 PRIORITY_NAMES.get(item.priority, "一般"),
                 "\n".join(f"{m.due_on.isoformat()} {m.title}" for m in item.milestones),
-            ]
+            ],
         )
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
@@ -168,9 +170,10 @@ def template(mechanism: Mechanism) -> BytesIO:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "年度计划"
-    sheet.append(HEADERS)
+    spreadsheets.append(sheet, HEADERS)
     _style_header(sheet)
-    sheet.append(
+    spreadsheets.append(
+        sheet,
         [
             1,
             7,
@@ -183,7 +186,7 @@ def template(mechanism: Mechanism) -> BytesIO:
             "2026-12-31",
             "高",
             "2026-06-30 完成方案",
-        ]
+        ],
     )
     guide = workbook.create_sheet("填写说明")
     for line in (
@@ -195,19 +198,19 @@ def template(mechanism: Mechanism) -> BytesIO:
         ["完成时限：日期（如 2026-12-31），或“N个工作日”（自计划印发之日起按法定工作日计算）。"],
         ["优先级：高 / 一般 / 低，空白为一般。里程碑：每行“日期 名称”，如“2026-06-30 完成中期评估”。"],
     ):
-        guide.append(line)
+        spreadsheets.append(guide, line)
     guide.column_dimensions["A"].width = 110
     tasks = workbook.create_sheet("重点任务")
-    tasks.append(["编号", "重点任务"])
+    spreadsheets.append(tasks, ["编号", "重点任务"])
     for task in db.session.scalars(
         select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
     ):
-        tasks.append([task.number, task.title_zh])
+        spreadsheets.append(tasks, [task.number, task.title_zh])
     tasks.column_dimensions["B"].width = 40
     units = workbook.create_sheet("单位")
-    units.append(["所属方", "全称", "简称"])
+    spreadsheets.append(units, ["所属方", "全称", "简称"])
     for body in _execution_bodies(mechanism):
-        units.append([body.party.name_zh, body.name_zh, body.short_name])
+        spreadsheets.append(units, [body.party.name_zh, body.name_zh, body.short_name])
     units.column_dimensions["B"].width = 44
     return _workbook_bytes(workbook)
 

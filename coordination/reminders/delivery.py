@@ -36,6 +36,7 @@ from coordination.extensions import db
 from coordination.jobs import claim_timeout, enqueue_many
 from coordination.notifications.mail import Transport, after_failure
 from coordination.reminders.models import Reminder
+from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow
 from coordination.urls import external_url
 from workflows.assignment import OPEN_VALUES
@@ -293,13 +294,14 @@ def _compose(user: Recipient, rows: list[Claimed]) -> str:
     subject = (
         f"【督办提醒】您有 {len(rows)} 项事项需要关注"
         if digest
-        else f"【督办提醒】{items[0]['text']}：{rows[0].subject}"
+        else f"【督办提醒】{items[0]['text']}：{single_line(rows[0].subject)}"
     )
     context = {"user": user, "items": items, "digest": digest}
     message = MIMEMultipart("alternative")
     message["Subject"] = Header(subject[:300], "utf-8")
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = formataddr((user.name, user.email), charset="utf-8")
+    # Folded to one line: a line break in a stored name failed every reminder to that user.
+    message["To"] = formataddr((single_line(user.name), single_line(user.email)), charset="utf-8")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="hulian-coordination")
     message["X-Reminder-Keys"] = " ".join(r.dedupe_key for r in rows)

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from coordination import spreadsheets
 from coordination.evaluation.queries import Result
 from coordination.supervision.queries import AreaRow, Figures, PeriodFigures, UnitRow, totals
 from workflows.evaluation import COMPONENTS
@@ -108,15 +109,15 @@ class ReportContent:
 
 
 def _table(sheet, title: str, headers: list[str], rows: list[list]) -> None:  # noqa: ANN001
-    sheet.append([title])
+    spreadsheets.append(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(headers)
+    spreadsheets.append(sheet, headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F4E8C")
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:
-        sheet.append(row)
+        spreadsheets.append(sheet, row)
     sheet.column_dimensions["A"].width = 12
     sheet.column_dimensions["B"].width = 30
     for index in range(3, len(headers) + 1):
@@ -144,7 +145,7 @@ def workbook(content: ReportContent) -> BytesIO:
         if row.area is None:
             continue  # no key tasks to list: its line on the summary sheet says it all
         _sheet(
-            book.create_sheet(f"{row.area.numeral_zh}、{row.area.title_zh}"[:31]),
+            book.create_sheet(spreadsheets.sheet_title(f"{row.area.numeral_zh}、{row.area.title_zh}")),
             f"（{row.area.numeral_zh}）{row.area.title_zh}",
             [(t.key_task.label, t.figures) for t in row.tasks] + [("小计", row.figures)],
         )
