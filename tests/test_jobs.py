@@ -87,7 +87,7 @@ def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeou
     message.set_content("请准时参会。")
     row = mail.queue(message, kind="invitation", dedupe_key="claim-timeout-test")
     mechanism = f.mechanism()
-    report = generation.request_report(
+    report, _queued = generation.request_report(
         mechanism, generation.evaluation.scope_of(mechanism, str(f.later().year)), f.user("lead.dl")
     )
     db.session.commit()
