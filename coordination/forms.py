@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from coordination.organizations.queries import date_refusal
+from coordination.submissions import is_key, new_key
 from coordination.text import has_controls
 
 # WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
@@ -85,8 +87,6 @@ class OneTimeKey:
     once_key = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from coordination.submissions import is_key, new_key
-
         super().__init__(*args, **kwargs)
         if not is_key(self.once_key.data):
             self.once_key.data = new_key()
@@ -126,8 +126,6 @@ class WithinPeriod:
     far-future dates would make reminders and working-day counts run over centuries."""
 
     def __call__(self, form: Any, field: Any) -> None:
-        from coordination.organizations.queries import date_refusal
-
         if message := date_refusal(field.data):
             raise ValidationError(message)
 

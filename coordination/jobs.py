@@ -45,13 +45,11 @@ def redis_available() -> bool:
 
 def run_in_app(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Entry point RQ calls: gives the job an app context (the worker's, or a new app)."""
-    global _worker_app
     if has_app_context():
         return func(*args, **kwargs)
     if _worker_app is None:
-        from coordination import create_app
-
-        _worker_app = create_app()
+        # The app is the top layer: jobs do not build it, the worker that runs them does.
+        raise RuntimeError("start workers with `flask --app wsgi worker`, which gives jobs their app")
     with _worker_app.app_context():
         return func(*args, **kwargs)
 

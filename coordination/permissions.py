@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
 
-from coordination.auth.models import Role, User
+from coordination.extensions import login_manager
+from coordination.organizations.models import Tier
+from workflows.base import (
+    ROLE_ADMIN,
+    ROLE_LEAD_DEPARTMENT,
+    ROLE_LEADER,
+    ROLE_ORGANISER,
+    ROLE_SECRETARY,
+    ROLE_UNIT_LIAISON,
+)
+from workflows.roles import Role
+
+if TYPE_CHECKING:  # permissions sit below the packages whose objects they judge
+    from coordination.auth.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,8 +49,6 @@ def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            from coordination.extensions import login_manager
-
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not predicate(current_user):
@@ -55,8 +66,6 @@ def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
 
 
 def is_lead_department_staff(user: User) -> bool:
-    from coordination.organizations.models import Tier
-
     return user.has_role(Role.LEAD_STAFF) and any(m.body.tier == Tier.COORDINATION for m in user.memberships)
 
 
@@ -87,8 +96,6 @@ def can_comment_on_plan(user: User, plan: Any) -> bool:
 
 
 def assignment_roles(user: User, assignment: Any) -> set[str]:
-    from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_LEADER, ROLE_UNIT_LIAISON
-
     roles: set[str] = set()
     if is_admin(user):
         roles.add(ROLE_ADMIN)
@@ -148,8 +155,6 @@ def can_manage_meetings(user: User) -> bool:
 
 def event_roles(user: User, event: Any) -> set[str]:
     """Relational roles for a meeting or a visit."""
-    from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_ORGANISER, ROLE_SECRETARY
-
     roles: set[str] = set()
     if is_admin(user):
         roles.add(ROLE_ADMIN)

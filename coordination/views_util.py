@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from coordination import submissions
 from coordination.extensions import db
 from coordination.operations import CONFLICT, OperationError
+from coordination.organizations.queries import date_refusal
 
 T = TypeVar("T")
 BUSY = _l("The system is busy with another change to the same records. Please try again in a moment.")
@@ -125,8 +126,6 @@ def date_arg(args: Any, name: str) -> date | None:
         day = date.fromisoformat((args.get(name) or "")[:10])
     except ValueError:
         return None
-    from coordination.organizations.queries import date_refusal
-
     if refusal := date_refusal(day):
         flash(refusal, "error")
         return None

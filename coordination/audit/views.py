@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from coordination import permissions
 from coordination.audit.models import AuditEvent
-from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.labels import AUDIT_ACTION_LABELS, field_label, readable_value
 from coordination.timeutil import LOCAL_TZ
@@ -44,7 +43,7 @@ def index() -> Any:
     if filters["object_id"]:
         query = query.where(AuditEvent.object_id == filters["object_id"])
     if filters["actor"]:
-        query = query.where(AuditEvent.actor_id.in_(select(User.id).where(User.username == filters["actor"])))
+        query = query.where(AuditEvent.actor.has(username=filters["actor"]))
     if since := _day_arg("since"):
         query = query.where(AuditEvent.at >= since)
     if until := _day_arg("until"):

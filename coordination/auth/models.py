@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask import current_app, g, has_app_context
 from flask_login import UserMixin
@@ -14,14 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from coordination.extensions import db
 from coordination.organizations.models import Body
 from coordination.timeutil import utcnow
-
-
-class Role(StrEnum):
-    ADMIN = "admin"  # 系统管理员
-    LEADER = "leader"  # 领导小组成员: reads everything
-    LEAD_STAFF = "lead_staff"  # 牵头部门工作人员
-    SECRETARY = "secretary"  # 秘书
-    LIAISON = "liaison"  # 成员单位联络员
+from workflows.roles import Role
 
 
 class User(UserMixin, db.Model):

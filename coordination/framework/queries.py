@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,67 +24,3 @@ def key_task_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
         select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
     )
     return [(t.id, t.label) for t in tasks]
-
-
-def other_tasks_of_key_task(task: KeyTask) -> list[Any]:
-    """Tasks under a key task that came from meeting decisions or visit outcomes, newest first."""
-    from coordination.assignments.models import Assignment
-
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.key_task_id == task.id, Assignment.plan_item_id.is_(None))
-            .order_by(Assignment.created_at.desc(), Assignment.id)
-        )
-    )
-
-
-def key_task_years(task: KeyTask) -> list[tuple[int, int, int]]:
-    """(year, tasks, closed) for every year with tasks under the key task, counted as every other
-    figure counts them (coordination.supervision.years)."""
-    from sqlalchemy import case, func
-
-    from coordination.assignments.models import Assignment
-    from coordination.supervision.years import tasks_of_years
-
-    year_tasks = tasks_of_years(task.mechanism_id, 1, 9999)
-    return [
-        (int(year), int(n), int(closed or 0))
-        for year, n, closed in db.session.execute(
-            select(
-                year_tasks.c.year,
-                func.count(Assignment.id),
-                func.sum(case((Assignment.state == "closed", 1), else_=0)),
-            )
-            .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
-            .where(year_tasks.c.key_task_id == task.id)
-            .group_by(year_tasks.c.year)
-            .order_by(year_tasks.c.year.desc())
-        )
-    ]
-
-
-def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, list[Any]]]:
-    """Plan items under a key task that the user may see, newest year first, with their tasks."""
-    from coordination import permissions
-    from coordination.assignments.models import Assignment
-    from coordination.plans.models import AnnualPlan, PlanItem
-
-    items = db.session.scalars(
-        select(PlanItem)
-        .join(AnnualPlan)
-        .where(PlanItem.key_task_id == task.id)
-        # The units say whether a liaison may open a co-operating unit's task (leads_item_of).
-        .options(selectinload(PlanItem.plan), selectinload(PlanItem.units))
-        .order_by(AnnualPlan.year.desc(), PlanItem.position)
-    ).all()
-    items = [i for i in items if permissions.can_view_plan(user, i.plan)]
-    by_item: dict[int, list[Any]] = defaultdict(list)
-    if items:
-        for a in db.session.scalars(
-            select(Assignment)
-            .where(Assignment.plan_item_id.in_([i.id for i in items]))
-            .order_by(Assignment.role)
-        ):
-            by_item[a.plan_item_id].append(a)
-    return list(items), by_item
