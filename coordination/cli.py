@@ -8,7 +8,21 @@ from typing import BinaryIO
 import click
 from flask import Flask
 
+from coordination import jobs
+from coordination import seed as seeding
+from coordination.auth import operations as accounts
+from coordination.auth.models import Role
+from coordination.auth.passwords import password_problems
 from coordination.extensions import db
+from coordination.notifications import mail
+from coordination.operations import OperationError
+from coordination.plans import imports
+from coordination.reminders import delivery
+from coordination.supervision import generation
+from coordination.workcalendar import operations as work_calendar
+from coordination.workcalendar import queries as work_calendar_queries
+from coordination.workcalendar.models import SOURCE_FILE
+from workflows.workdays import ArrangementError, active, add_workdays, parse_holiday_cn
 
 
 def register(app: Flask) -> None:
@@ -16,8 +30,6 @@ def register(app: Flask) -> None:
     @click.option("--demo", is_flag=True, help="Also add demo users for every role.")
     def seed(demo: bool) -> None:
         """Load the Shanghai–Dalian mechanism (idempotent)."""
-        from coordination import seed as seeding
-
         created = seeding.load_mechanism()
         if demo:
             created += seeding.load_demo_users()
@@ -39,17 +51,13 @@ def register(app: Flask) -> None:
     @click.password_option()
     def create_user(username: str, name: str, email: str, roles: tuple[str, ...], password: str) -> None:
         """Create an account (the password is asked for, never echoed)."""
-        from coordination.auth import operations
-        from coordination.auth.models import Role
-        from coordination.auth.passwords import password_problems
-
         if problems := password_problems(password, username):
             raise click.UsageError(" ".join(problems))
         try:
-            operations.create_user(
+            accounts.create_user(
                 username=username, name=name, email=email, password=password, roles={Role(r) for r in roles}
             )
-        except operations.AccountError as error:
+        except OperationError as error:
             raise click.UsageError(str(error)) from error
         db.session.commit()
         click.echo(f"created user {username}")
@@ -57,11 +65,6 @@ def register(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep() -> None:
         """Hand every due, unsent message, reminder and report back to the job queue (every minute)."""
-        from coordination.notifications import mail
-        from coordination.plans import imports
-        from coordination.reminders import delivery
-        from coordination.supervision import generation
-
         click.echo(
             f"re-enqueued {mail.sweep()} message(s), {delivery.sweep()} due reminder(s)"
             f", {generation.sweep()} report(s) and {imports.sweep()} plan import(s)"
@@ -73,8 +76,6 @@ def register(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst: bool) -> None:
         """Run a background-job worker with the scheduler (enqueue_at jobs)."""
-        from coordination import jobs
-
         jobs.run_worker(burst=burst)
 
 
@@ -84,9 +85,7 @@ calendar_group = click.Group("calendar", help="The working-day calendar: holiday
 @calendar_group.command("status")
 def calendar_status() -> None:
     """Each year: confirmed or not, from what, how many rest and adjusted working days."""
-    from coordination.workcalendar import queries
-
-    for status in queries.year_statuses():
+    for status in work_calendar_queries.year_statuses():
         if status.row is None:
             click.echo(f"{status.year}  not entered (counted Monday to Friday)")
         else:
@@ -103,14 +102,9 @@ def calendar_import(file: BinaryIO) -> None:
     """Confirm a year from a holiday-cn JSON file ({"year": 2027, "days": [...]})."""
     import json
 
-    from coordination.operations import OperationError
-    from coordination.workcalendar import operations
-    from coordination.workcalendar.models import SOURCE_FILE
-    from workflows.workdays import ArrangementError, parse_holiday_cn
-
     try:
         year, days = parse_holiday_cn(json.loads(file.read().decode("utf-8-sig")))
-        changed = operations.confirm_year(year, days, SOURCE_FILE, None)
+        changed = work_calendar.confirm_year(year, days, SOURCE_FILE, None)
     except (ValueError, ArrangementError, OperationError) as error:
         raise click.ClickException(f"not imported: {error}") from error
     db.session.commit()
@@ -126,8 +120,6 @@ def calendar_import(file: BinaryIO) -> None:
 @click.argument("n", type=int)
 def calendar_add(day: datetime, n: int) -> None:
     """Print the date N working days after DAY (N may be negative), by the calendar as it stands."""
-    from workflows.workdays import active, add_workdays
-
     result = add_workdays(day.date(), n)
     click.echo(result.isoformat())
     touched = sorted(active().unconfirmed_years_touched)

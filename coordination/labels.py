@@ -4,9 +4,11 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from coordination.timeutil import to_local
 from workflows.traffic import Assessment, Reason, TrafficRule
 
 PLAN_STATE_LABELS = {
@@ -405,8 +407,6 @@ ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 def readable_value(field: str, value: Any, object_type: str = "") -> str:
     """A snapshot value as a reader of the page would write it."""
-    from flask_babel import gettext
-
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
@@ -421,8 +421,6 @@ def readable_value(field: str, value: Any, object_type: str = "") -> str:
         if match := WORKDAYS.match(value):
             return gettext("%(n)d working days after issue", n=int(match.group(1)))
         if ISO_MOMENT.match(value):  # stored in UTC, read in Beijing time
-            from coordination.timeutil import to_local
-
             return to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
     return str(value)
 

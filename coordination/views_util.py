@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,11 +26,25 @@ BUSY = _l("The system is busy with another change to the same records. Please tr
 LOCK_FAILURES = ("database is locked", "deadlock detected", "could not serialize", "lock timeout")
 
 
-def attempt(operation: Callable[[], Any], form: Any = None, success: str | None = None) -> bool:
-    """Runs operation in one transaction. A broken rule goes next to its field when the form
-    has it, otherwise into a flash message; nothing is half-saved either way."""
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a successful attempt() returns: always true, carrying the operation's result (which
+    may itself be None, 0 or an empty list)."""
+
+    value: T
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def attempt(
+    operation: Callable[[], T], form: FlaskForm | None = None, success: str | None = None
+) -> Done[T] | None:
+    """Runs operation and commits: the request's one commit. A broken rule goes next to its
+    field when the form has it, otherwise into a flash message; nothing is half-saved either
+    way, and None is returned. On success, Done(the operation's result)."""
     try:
-        operation()
+        value = operation()
         db.session.commit()
     except OperationError as error:
         db.session.rollback()
@@ -37,22 +53,22 @@ def attempt(operation: Callable[[], Any], form: Any = None, success: str | None 
             field.errors = [*field.errors, str(error)]
         else:
             flash(str(error), "error")
-        return False
+        return None
     except StaleDataError:
         # Two saves raced between our version check and the UPDATE; the loser is told.
         db.session.rollback()
         flash(str(CONFLICT), "error")
-        return False
+        return None
     except OperationalError as error:
         # Waited too long for another writer: a message and nothing saved, not a 500.
         if not any(text in str(error.orig).lower() for text in LOCK_FAILURES):
             raise
         db.session.rollback()
         flash(str(BUSY), "error")
-        return False
+        return None
     if success:
         flash(success, "success")
-    return True
+    return Done(value)
 
 
 def submit_once(
@@ -75,17 +91,17 @@ def submit_once(
     if not form.validate():
         return None
     key = form.once_key.data
-    shown: list[str] = []
 
-    def run() -> None:
+    def run() -> str:
         entry = submissions.claim_key(key, current_user.id if current_user.is_authenticated else None)
         created = operation()
-        shown.append(target(created))
-        submissions.remember(entry, created, shown[0])
+        location = target(created)
+        submissions.remember(entry, created, location)
+        return location
 
     try:
-        if attempt(run, form if errors_on_form else None, success):
-            return redirect(shown[0])
+        if done := attempt(run, form if errors_on_form else None, success):
+            return redirect(done.value)
     except submissions.AlreadySubmitted:
         db.session.rollback()  # the same form, sent at the same moment, was saved by the other request
         if (done := replayed(form)) is not None:

@@ -23,10 +23,6 @@ from coordination.timeutil import utcnow
 USER_FIELDS = ("username", "name", "email", "phone", "active", "roles", "body_ids", "head_of_ids")
 
 
-class AccountError(ValueError):
-    """A rule broken by the requested change; the message is shown to the user."""
-
-
 def find_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
@@ -56,7 +52,7 @@ def authenticate(username: str, password: str) -> tuple[User | None, bool]:
 def _check_unique(username: str, user: User | None = None) -> None:
     existing = find_by_username(username)
     if existing is not None and existing is not user:
-        raise AccountError(_("The user name %(name)s is already taken.", name=username))
+        raise OperationError(_("The user name %(name)s is already taken.", name=username), field="username")
 
 
 def _set_memberships(user: User, body_ids: Iterable[int], head_of: Iterable[int] = ()) -> None:

@@ -176,8 +176,8 @@ def sign_in(user: User, *, remember: bool) -> None:
 
 
 def sign_out() -> None:
+    """Run through views_util.attempt (the request's commit), like every operation."""
     operations.sign_out(current_user._get_current_object(), current())
-    db.session.commit()
     logout_user()
     g.remember_cookie = CLEAR
 

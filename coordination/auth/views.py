@@ -52,17 +52,19 @@ def login() -> Any:
         user, right = operations.authenticate(name, form.password.data)
         if not right:
             throttle().failed(name, address)
-            operations.note_failed_login(user)
-            db.session.commit()
-            flash(_("Wrong user name or password."), "error")
+            if attempt(lambda: operations.note_failed_login(user)):
+                flash(_("Wrong user name or password."), "error")
         elif user is None or not user.active:
             flash(_("This account has been deactivated. Contact the administrator."), "error")
         else:
             throttle().succeeded(name, address)
-            sessions.sign_in(user, remember=form.remember.data)
-            operations.note_login(user)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("main.index")))
+
+            def sign_in() -> None:
+                sessions.sign_in(user, remember=form.remember.data)
+                operations.note_login(user)
+
+            if attempt(sign_in):
+                return redirect(safe_next(request.args.get("next"), url_for("main.index")))
     return render_template("auth/login.html", form=form)
 
 
@@ -80,8 +82,8 @@ def _too_many(form: LoginForm, seconds: int) -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    sessions.sign_out()
-    flash(_("You have signed out."), "info")
+    if attempt(sessions.sign_out):
+        flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -101,12 +103,13 @@ def change_password() -> Any:
             form.current.errors.append(_("The current password is wrong."))
         else:
             current = sessions.current()
-            operations.change_own_password(
-                current_user, form.new.data, keep_session=current.id if current else None
-            )
-            db.session.commit()
-            flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
-            return redirect(url_for("main.index"))
+            if attempt(
+                lambda: operations.change_own_password(
+                    current_user, form.new.data, keep_session=current.id if current else None
+                ),
+                success=_("Your password has been changed. You have been signed out everywhere else."),
+            ):
+                return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
 
 
@@ -135,11 +138,8 @@ def end_session(session_id: int) -> Any:
 @login_required
 def end_other_sessions() -> Any:
     current = sessions.current()
-    ended: list[int] = []
-    if attempt(
-        lambda: ended.append(operations.end_other_sessions(current_user, current.id if current else None))
-    ):
-        flash(_("Signed out everywhere else (%(n)d sessions).", n=ended[0]), "success")
+    if done := attempt(lambda: operations.end_other_sessions(current_user, current.id if current else None)):
+        flash(_("Signed out everywhere else (%(n)d sessions).", n=done.value), "success")
     return redirect(url_for("auth.my_sessions"))
 
 
@@ -182,23 +182,21 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         "body_ids": form.bodies.data,
         "head_of": form.head_of.data or [],
     }
-    try:
+
+    def save() -> User:
         if user is None:
-            user = operations.create_user(password=form.password.data, **fields)
-        else:
-            current = sessions.current() if user.id == current_user.id else None
-            operations.update_user(
-                user,
-                password=form.password.data or None,
-                keep_session=current.id if current else None,
-                **fields,
-            )
-    except operations.AccountError as error:
-        db.session.rollback()
-        form.username.errors.append(str(error))
-        return None
-    db.session.commit()
-    return user
+            return operations.create_user(password=form.password.data, **fields)
+        current = sessions.current() if user.id == current_user.id else None
+        operations.update_user(
+            user,
+            password=form.password.data or None,
+            keep_session=current.id if current else None,
+            **fields,
+        )
+        return user
+
+    done = attempt(save, form)
+    return done.value if done else None
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -235,13 +233,12 @@ def admin_end_sessions(user_id: int) -> Any:
     if user.id == current_user.id:
         flash(_("Use your own list of sessions to end them, or sign out."), "error")
     else:
-        ended: list[int] = []
-        if attempt(lambda: ended.append(operations.admin_end_sessions(user))):
+        if done := attempt(lambda: operations.admin_end_sessions(user)):
             flash(
                 _(
                     "%(name)s has been signed out everywhere (%(n)d sessions).",
                     name=user.username,
-                    n=ended[0],
+                    n=done.value,
                 ),
                 "success",
             )
@@ -256,12 +253,10 @@ def admin_user_active(user_id: int) -> Any:
     if user.id == current_user.id and not active:
         flash(_("You cannot deactivate your own account."), "error")
     else:
-        operations.set_active(user, active)
-        db.session.commit()
-        flash(
-            _("User %(name)s activated.", name=user.username)
+        attempt(
+            lambda: operations.set_active(user, active),
+            success=_("User %(name)s activated.", name=user.username)
             if active
             else _("User %(name)s deactivated.", name=user.username),
-            "success",
         )
     return redirect(url_for("auth.admin_users"))

@@ -12,9 +12,11 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.assignments.queries import overdue_clause
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
+from coordination.jobs import redis_available
 from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
 from coordination.timeutil import local_today
+from coordination.urls import reaches_only_this_machine
 from workflows.assignment import OPEN_VALUES
 from workflows.workdays import add_workdays
 
@@ -91,9 +93,6 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
 @permissions.require(permissions.can_administer)
 def admin() -> Any:
     """Where mail goes and which address its links carry, with the administration pages."""
-    from coordination.jobs import redis_available
-    from coordination.urls import reaches_only_this_machine
-
     config = current_app.config
     base_url = config["SERVER_BASE_URL"]
     return render_template(

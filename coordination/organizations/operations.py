@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from coordination.audit.operations import record, snapshot
 from coordination.audit.operations import set_active as audit_set_active
 from coordination.extensions import db
+from coordination.operations import OperationError
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Mechanism, Party, Tier
 
 BODY_FIELDS = (
@@ -23,12 +24,6 @@ BODY_FIELDS = (
     "sort_order",
     "active",
 )
-
-
-class BodyRuleError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -46,19 +41,21 @@ class BodyData:
 def _check(mechanism: Mechanism, data: BodyData, body: Body | None) -> None:
     party = db.session.get(Party, data.party_id)
     if party is None or party.mechanism_id != mechanism.id:
-        raise BodyRuleError("party_id", _("Choose a party of this mechanism."))
+        raise OperationError(_("Choose a party of this mechanism."), field="party_id")
     if KIND_TIER[BodyKind(data.kind)] != Tier(data.tier):
-        raise BodyRuleError("tier", _("A body of this kind belongs on another tier."))
+        raise OperationError(_("A body of this kind belongs on another tier."), field="tier")
     if data.parent_id:
         parent = db.session.get(Body, data.parent_id)
         if parent is None or parent.mechanism_id != mechanism.id:
-            raise BodyRuleError("parent_id", _("Choose a parent unit of this mechanism."))
+            raise OperationError(_("Choose a parent unit of this mechanism."), field="parent_id")
         if parent.party_id != data.party_id or parent.tier != data.tier:
-            raise BodyRuleError("parent_id", _("The parent unit must be on the same tier and the same side."))
+            raise OperationError(
+                _("The parent unit must be on the same tier and the same side."), field="parent_id"
+            )
         ancestor: Body | None = parent
         while ancestor is not None:
             if body is not None and ancestor.id == body.id:
-                raise BodyRuleError("parent_id", _("A unit cannot be placed under itself."))
+                raise OperationError(_("A unit cannot be placed under itself."), field="parent_id")
             ancestor = ancestor.parent
     name = data.name_zh.strip()
     clash = db.session.scalar(
@@ -69,7 +66,9 @@ def _check(mechanism: Mechanism, data: BodyData, body: Body | None) -> None:
         )
     )
     if clash:
-        raise BodyRuleError("name_zh", _("A body named %(name)s already exists on this side.", name=name))
+        raise OperationError(
+            _("A body named %(name)s already exists on this side.", name=name), field="name_zh"
+        )
 
 
 def create_body(mechanism: Mechanism, data: BodyData) -> Body:

@@ -10,7 +10,7 @@ from coordination.extensions import db
 from coordination.organizations import operations, queries
 from coordination.organizations.forms import KIND_LABELS, TIER_LABELS, BodyForm
 from coordination.organizations.models import Body, Tier
-from coordination.views_util import int_arg
+from coordination.views_util import attempt, int_arg
 
 bp = Blueprint("organizations", __name__)
 
@@ -68,17 +68,15 @@ def _save_body(form: BodyForm, body: Body | None) -> Body | None:
         parent_id=form.parent_id.data or None,
         sort_order=form.sort_order.data or 0,
     )
-    try:
+
+    def save() -> Body:
         if body is None:
-            body = operations.create_body(queries.current_mechanism(), data)
-        else:
-            operations.update_body(body, data)
-    except operations.BodyRuleError as error:
-        db.session.rollback()
-        getattr(form, error.field).errors.append(str(error))
-        return None
-    db.session.commit()
-    return body
+            return operations.create_body(queries.current_mechanism(), data)
+        operations.update_body(body, data)
+        return body
+
+    done = attempt(save, form)
+    return done.value if done else None
 
 
 @bp.route("/admin/bodies/new", methods=["GET", "POST"])
@@ -109,12 +107,10 @@ def admin_body_edit(body_id: int) -> Any:
 def admin_body_active(body_id: int) -> Any:
     body = db.get_or_404(Body, body_id)
     active = request.form.get("active") == "1"
-    operations.set_active(body, active)
-    db.session.commit()
-    flash(
-        _("%(name)s activated.", name=body.name_zh)
+    attempt(
+        lambda: operations.set_active(body, active),
+        success=_("%(name)s activated.", name=body.name_zh)
         if active
         else _("%(name)s deactivated.", name=body.name_zh),
-        "success",
     )
     return redirect(url_for("organizations.admin_bodies"))

@@ -11,8 +11,10 @@ from coordination.audit.operations import record
 from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
+from coordination.labels import field_label
 from coordination.organizations.models import KIND_TIER, Body, BodyKind, Mechanism, Party
 from coordination.seed import data
+from coordination.seed.demo import load_demo_plans
 from coordination.workcalendar.operations import load_package_years
 
 
@@ -115,16 +117,12 @@ def load_demo_users() -> Counter[str]:
 
 def load_demo_work() -> Counter[str]:
     """Last year's closed plan, this year's worked on up to now, next year's in consultation."""
-    from coordination.seed.demo import load_demo_plans
-
     mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
     return load_demo_plans(mechanism)
 
 
 def _summary(created: Counter[str]) -> str:
     """For the audit log, in the interface's words."""
-    from coordination.labels import field_label
-
     return "、".join(f"{field_label(name)} {count}" for name, count in sorted(created.items()))
 
 

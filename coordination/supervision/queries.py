@@ -19,10 +19,12 @@ from coordination.assignments.queries import (
 )
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
+from coordination.meetings.models import Meeting
 from coordination.organizations.models import Body, Mechanism
 from coordination.plans.models import AnnualPlan, PlanItem
 from coordination.supervision.years import tasks_of_years
-from coordination.timeutil import as_date, days_from, local_date_of
+from coordination.timeutil import as_date, days_from, local_date_of, to_local
+from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.traffic import Light, TrafficRule
 
@@ -386,10 +388,6 @@ class Event:
 
 def timeline(mechanism_id: int, first: date, last: date) -> list[Event]:
     """Meetings and visits between two dates, in date order (cancelled ones shown as such)."""
-    from coordination.meetings.models import Meeting
-    from coordination.timeutil import to_local
-    from coordination.visits.models import Visit
-
     meetings = db.session.scalars(
         select(Meeting).where(
             Meeting.mechanism_id == mechanism_id,

@@ -197,8 +197,10 @@ def reports() -> Any:
     mechanism = current_mechanism()
     if request.method == "POST":
         scope = _scope()
-        report, queued = generation.request_report(mechanism, scope, current_user)
-        db.session.commit()
+        done = attempt(lambda: generation.request_report(mechanism, scope, current_user))
+        if not done:
+            return redirect(url_for("supervision.reports"))
+        report, queued = done.value
         if not queued:
             flash(
                 _("This report is already being generated for you; this page shows its progress."),
