@@ -144,3 +144,13 @@ def traffic_light(
     rule: TrafficRule = DEFAULT_RULE,
 ) -> Light:
     return assess(state, deadline, today, percent, pending_extension, start, rule).light
+
+
+def group_light(tasks: int, overdue: int, at_risk: int) -> Light:
+    """The light of a group of tasks (a key task, an area, a unit): red while any is overdue,
+    yellow while any is at risk, none when it has no tasks."""
+    if not tasks:
+        return Light.NONE
+    if overdue:
+        return Light.RED
+    return Light.YELLOW if at_risk else Light.GREEN

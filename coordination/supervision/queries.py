@@ -26,7 +26,7 @@ from coordination.supervision.years import tasks_of_years
 from coordination.timeutil import as_date, days_from, local_date_of, to_local
 from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
-from workflows.traffic import Light, TrafficRule
+from workflows.traffic import Light, TrafficRule, group_light
 
 FIGURES = ("items", "assignments", "closed", "closed_on_time", "overdue", "at_risk")
 
@@ -57,11 +57,7 @@ class Figures:
 
     @property
     def light(self) -> str:
-        if not self.assignments:
-            return "none"
-        if self.overdue:
-            return "red"
-        return "yellow" if self.at_risk else "green"
+        return group_light(self.assignments, self.overdue, self.at_risk).value
 
     def add(self, other: Figures) -> None:
         for name in FIGURES:

@@ -91,3 +91,12 @@ def test_open_states_are_defined_once():
         == {"assigned", "acknowledged", "in_progress", "returned"}
     )
     assert set(UNFINISHED_VALUES) == set(OPEN_VALUES) | {"submitted"}
+
+
+def test_a_group_is_red_while_any_task_is_overdue_and_yellow_while_any_is_at_risk():
+    from workflows.traffic import Light, group_light
+
+    assert group_light(0, 0, 0) is Light.NONE
+    assert group_light(5, 0, 0) is Light.GREEN
+    assert group_light(5, 0, 2) is Light.YELLOW
+    assert group_light(5, 1, 2) is Light.RED
