@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from coordination.extensions import db
+from coordination.extensions import Model, db
 from coordination.timeutil import local_today
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +46,7 @@ BUMP_BY_PARAMSTYLE = {style: BUMP.format(p=mark) for style, mark in PLACEHOLDERS
 STRIPES = 16
 
 
-class DataVersion(db.Model):
+class DataVersion(Model):
     """Writing transactions committed since `epoch` began, counted on up to STRIPES rows."""
 
     __tablename__ = "data_version"

@@ -14,13 +14,13 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coordination.extensions import db
+from coordination.extensions import Model, db
 from coordination.timeutil import utcnow
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     __tablename__ = "form_submissions"
     __table_args__ = (UniqueConstraint("key"),)
 

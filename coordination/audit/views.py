@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from coordination import permissions
@@ -27,7 +27,7 @@ def _day_arg(name: str) -> datetime | None:
 
 @bp.route("/admin/audit")
 @permissions.require(permissions.can_view_audit)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     query = select(AuditEvent)
     filters = {
         "action": search_arg(request.args, "action"),

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +15,7 @@ bp = Blueprint("framework", __name__)
 
 @bp.route("/framework")
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     return render_template(
         "framework/index.html", mechanism=mechanism, areas=queries.areas_with_tasks(mechanism)
@@ -25,7 +24,7 @@ def index() -> Any:
 
 @bp.route("/framework/key-tasks/<int:number>")
 @permissions.require(permissions.can_read_mechanism)
-def key_task(number: int) -> Any:
+def key_task(number: int) -> ResponseReturnValue:
     """The chain read downwards: key task → plan items by year → the units' tasks."""
     from coordination.framework.models import KeyTask
 

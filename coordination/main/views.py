@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
@@ -23,7 +22,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     tier_counts = dict(
         db.session.execute(
@@ -45,7 +44,7 @@ def index() -> Any:
     )
 
 
-def _my_work(mechanism_id: int) -> dict[str, Any]:
+def _my_work(mechanism_id: int) -> dict[str, object]:
     """What needs the user's attention: their units' tasks, or the whole mechanism's."""
     today = local_today()
     scope = select(Assignment).where(Assignment.mechanism_id == mechanism_id)
@@ -89,7 +88,7 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
 
 @bp.route("/admin")
 @permissions.require(permissions.can_administer)
-def admin() -> Any:
+def admin() -> ResponseReturnValue:
     """Where mail goes and which address its links carry, with the administration pages."""
     from coordination.jobs import redis_available
     from coordination.urls import reaches_only_this_machine
@@ -109,7 +108,7 @@ def admin() -> Any:
 
 
 @bp.route("/healthz")
-def health() -> Any:
+def health() -> ResponseReturnValue:
     """For load balancers and the fault tests: is the database reachable?"""
     try:
         db.session.execute(text("SELECT 1"))
