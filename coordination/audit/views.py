@@ -51,7 +51,7 @@ def index() -> ResponseReturnValue:
         query = query.where(AuditEvent.at < until + timedelta(days=1))
     page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     events = db.session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * size).limit(size)
     ).all()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,6 +9,11 @@ from sqlalchemy.orm import selectinload
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Mechanism
+
+if TYPE_CHECKING:
+    from coordination.assignments.models import Assignment
+    from coordination.auth.models import User
+    from coordination.plans.models import PlanItem
 
 
 def areas_with_tasks(mechanism: Mechanism) -> list[Area]:
@@ -29,7 +34,7 @@ def key_task_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
     return [(t.id, t.label) for t in tasks]
 
 
-def other_tasks_of_key_task(task: KeyTask) -> list[Any]:
+def other_tasks_of_key_task(task: KeyTask) -> list[Assignment]:
     """Tasks under a key task that came from meeting decisions or visit outcomes, newest first."""
     from coordination.assignments.models import Assignment
 
@@ -67,7 +72,7 @@ def key_task_years(task: KeyTask) -> list[tuple[int, int, int]]:
     ]
 
 
-def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, list[Any]]]:
+def items_of_key_task(task: KeyTask, user: User) -> tuple[list[PlanItem], dict[int, list[Assignment]]]:
     """Plan items under a key task that the user may see, newest year first, with their tasks."""
     from coordination import permissions
     from coordination.assignments.models import Assignment
@@ -82,12 +87,13 @@ def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, li
         .order_by(AnnualPlan.year.desc(), PlanItem.position)
     ).all()
     items = [i for i in items if permissions.can_view_plan(user, i.plan)]
-    by_item: dict[int, list[Any]] = defaultdict(list)
+    by_item: dict[int, list[Assignment]] = defaultdict(list)
     if items:
         for a in db.session.scalars(
             select(Assignment)
             .where(Assignment.plan_item_id.in_([i.id for i in items]))
             .order_by(Assignment.role)
         ):
-            by_item[a.plan_item_id].append(a)
+            if a.plan_item_id is not None:  # always: the query asks for these items' tasks
+                by_item[a.plan_item_id].append(a)
     return list(items), by_item

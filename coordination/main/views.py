@@ -29,7 +29,9 @@ def index() -> ResponseReturnValue:
             select(Body.tier, func.count())
             .where(Body.mechanism_id == mechanism.id, Body.active.is_(True))
             .group_by(Body.tier)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = {
         "areas": db.session.scalar(select(func.count()).where(Area.mechanism_id == mechanism.id)),
