@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, abort, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -62,7 +61,7 @@ def register(app: Flask) -> None:
             abort(431)
 
     @app.before_request
-    def refuse_null_characters() -> Any:
+    def refuse_null_characters() -> ResponseReturnValue | None:
         # The one input filter in front of every view (the sign-in form and the calendar feed,
         # which need no session, included); the forms refuse the other control characters.
         if not carries_null_character():
@@ -78,7 +77,7 @@ def register(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(HTTPException)
-    def other_http_error(error: HTTPException) -> Any:
+    def other_http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         if code < 400:  # a redirect raised as an exception (RequestRedirect) stays one
             return error
@@ -94,7 +93,7 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=code, title=title, message=message), code, headers
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> Any:
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_template(
             "errors/error.html",
             code=400,
@@ -105,7 +104,7 @@ def register(app: Flask) -> None:
         ), 400
 
     @app.errorhandler(403)
-    def forbidden(error: Any) -> Any:
+    def forbidden(error: HTTPException) -> ResponseReturnValue:
         return render_template(
             "errors/error.html",
             code=403,
@@ -114,7 +113,7 @@ def register(app: Flask) -> None:
         ), 403
 
     @app.errorhandler(404)
-    def not_found(error: Any) -> Any:
+    def not_found(error: HTTPException) -> ResponseReturnValue:
         return render_template(
             "errors/error.html",
             code=404,
@@ -123,7 +122,7 @@ def register(app: Flask) -> None:
         ), 404
 
     @app.errorhandler(413)
-    def too_large(error: Any) -> Any:
+    def too_large(error: HTTPException) -> ResponseReturnValue:
         # A file over MAX_CONTENT_LENGTH, a text over MAX_FORM_MEMORY_SIZE or a form of more than
         # MAX_FORM_PARTS fields: werkzeug refuses it before the view. The answer is this page,
         # never a redirect to the Referer, which anyone can set to another site.
@@ -135,7 +134,7 @@ def register(app: Flask) -> None:
         ), 413
 
     @app.errorhandler(429)
-    def too_many(error: Any) -> Any:
+    def too_many(error: HTTPException) -> ResponseReturnValue:
         return render_template(
             "errors/error.html",
             code=429,
@@ -144,7 +143,7 @@ def register(app: Flask) -> None:
         ), 429
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError) -> Any:
+    def database_unavailable(error: OperationalError) -> ResponseReturnValue:
         # PostgreSQL restarting or unreachable: say so, in a page that needs no database.
         app.logger.error("database unavailable: %s", getattr(error, "orig", error))
         try:
@@ -169,7 +168,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def server_error(error: Any) -> Any:
+    def server_error(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         return render_template(
             "errors/error.html",

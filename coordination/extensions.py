@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,6 +27,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is db.Model (Base with Flask-SQLAlchemy's mixins);
+# a type checker cannot see through that attribute, so to it the base is Base, whose mapped
+# columns and relationships are what the models declare.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

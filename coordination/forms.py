@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from coordination.organizations.queries import date_refusal
 from coordination.submissions import is_key, new_key
 from coordination.text import has_controls
+
+if TYPE_CHECKING:
+    from wtforms import Field
 
 # WTForms' own messages, listed so extraction puts them in our catalogue (WTForms ships no
 # zh_Hans_CN catalogue of its own).
@@ -62,10 +66,12 @@ class Form(FlaskForm):
     form takes control characters (a text area keeps its line breaks and tabs)."""
 
     class Meta:
-        def get_translations(self, form: Any) -> _BabelTranslations:
+        def get_translations(self, form: FlaskForm) -> _BabelTranslations:
             return _BabelTranslations()
 
-    def validate(self, extra_validators: Any = None) -> bool:
+    def validate(
+        self, extra_validators: Mapping[str, Sequence[Callable[[FlaskForm, Field], object]]] | None = None
+    ) -> bool:
         valid = super().validate(extra_validators)
         for field in self:
             # StringField covers every text input: text areas, passwords, e-mail, hidden fields.
@@ -86,7 +92,7 @@ class OneTimeKey:
 
     once_key = HiddenField()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         if not is_key(self.once_key.data):
             self.once_key.data = new_key()
@@ -113,7 +119,7 @@ class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
-    def pre_validate(self, form: Any) -> None:
+    def pre_validate(self, form: FlaskForm) -> None:
         # Unknown values are rejected with a message instead of WTForms' English default.
         valid = {value for value, *_ in self.iter_choices()}
         for value in self.data or []:
@@ -125,7 +131,7 @@ class WithinPeriod:
     """A date or date-time within the mechanism's period, one year either side (workflows.dates):
     far-future dates would make reminders and working-day counts run over centuries."""
 
-    def __call__(self, form: Any, field: Any) -> None:
+    def __call__(self, form: FlaskForm, field: Field) -> None:
         if message := date_refusal(field.data):
             raise ValidationError(message)
 

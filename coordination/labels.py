@@ -1,8 +1,8 @@
 """What users read for each state and code: one place, translated."""
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from flask_babel import gettext
 from flask_babel import gettext as _
@@ -405,7 +405,7 @@ WORKDAYS = re.compile(r"^(\d+) workdays$")  # how item snapshots store "N个工�
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
-def readable_value(field: str, value: Any, object_type: str = "") -> str:
+def readable_value(field: str, value: object, object_type: str = "") -> str:
     """A snapshot value as a reader of the page would write it."""
     if value is None or value == "" or value == []:
         return "—"
@@ -443,7 +443,7 @@ ROLE_LABELS_BY_TYPE = {
 }
 
 
-def _value_table(field: str, object_type: str) -> dict[str, Any] | None:
+def _value_table(field: str, object_type: str) -> Mapping[str, object] | None:
     if field == "source" and object_type == "calendar_years":
         return CALENDAR_SOURCE_LABELS
     if field == "state":

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
 from coordination import permissions
 
+if TYPE_CHECKING:
+    from flask_babel import LazyString
+    from flask_login import AnonymousUserMixin
+
+    from coordination.auth.models import User
+
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
-    label: Any
-    allowed: Callable[[Any], bool]
+    label: LazyString
+    allowed: Callable[[User], bool]
     prefix: str  # blueprint or endpoint prefix that marks the item active
 
 
@@ -43,7 +49,7 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def items_for(user: Any) -> list[NavItem]:
+def items_for(user: User | AnonymousUserMixin | None) -> list[NavItem]:
     if not user or not user.is_authenticated:
         return []
     return [item for item in NAV_ITEMS if item.allowed(user)]

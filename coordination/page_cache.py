@@ -22,17 +22,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, ParamSpec
 
-from flask import Flask, current_app, g, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
+from flask.typing import ResponseReturnValue
 from sqlalchemy import BigInteger, String, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from coordination.extensions import db
+from coordination.extensions import Model, db
 from coordination.timeutil import local_today
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPICursor
+    from sqlalchemy.orm import SessionTransaction
+
+P = ParamSpec("P")
 
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 # One statement on both databases (PostgreSQL 9.5+, SQLite 3.24+). A row deleted (tests empty
@@ -46,7 +51,7 @@ BUMP_BY_PARAMSTYLE = {style: BUMP.format(p=mark) for style, mark in PLACEHOLDERS
 STRIPES = 16
 
 
-class DataVersion(db.Model):
+class DataVersion(Model):
     """Writing transactions committed since `epoch` began, counted on up to STRIPES rows."""
 
     __tablename__ = "data_version"
@@ -62,12 +67,12 @@ def track(connection: Connection) -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _session_began(session: Session, transaction: Any, connection: Connection) -> None:
+def _session_began(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     track(connection)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_write(conn: Connection, cursor: Any, statement: str, *args: Any) -> None:
+def _note_write(conn: Connection, cursor: DBAPICursor, statement: str, *args: object) -> None:
     if WRITE.match(statement):
         conn.info["page_cache_wrote"] = True
 
@@ -130,12 +135,12 @@ class PageCache:
                 self._entries.popitem(last=False)
 
 
-def cached_page(view: F) -> F:
+def cached_page(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
     """Keep this GET page's answer until anything is written. Only for pages that show nothing
     but data, the user's own view of it and the day (no clock time, no random content)."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Response:
         response = make_response(view(*args, **kwargs))
         key = g.pop("page_cache_key", None)
         # A page that used or set anything of the session's (a flash, a new CSRF token) is
@@ -144,8 +149,9 @@ def cached_page(view: F) -> F:
             current_app.extensions["page_cache"].put(key, response.get_data(), response.mimetype)
         return response
 
+    # A mark _key() looks for on the view function; functions take attributes, mypy's types of them don't.
     wrapped.page_cached = True  # type: ignore[attr-defined]
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def _key() -> tuple | None:
@@ -173,7 +179,7 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache(size, seconds)
 
     @app.before_request
-    def answer_from_cache() -> Any:
+    def answer_from_cache() -> Response | None:
         # Before Flask-Login loads the user: a hit costs one small query. Whatever would change
         # the user's rights or name is itself a write, so a kept page is still theirs to see.
         key = _key()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, ParamSpec
 
 from flask import abort
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from coordination.extensions import login_manager
@@ -22,9 +23,14 @@ from workflows.base import (
 from workflows.roles import Role
 
 if TYPE_CHECKING:  # permissions sit below the packages whose objects they judge
+    from coordination.assignments.models import Assignment
     from coordination.auth.models import User
+    from coordination.meetings.models import Meeting
+    from coordination.plans.models import AnnualPlan
+    from coordination.visits.models import Visit
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+View = Callable[P, ResponseReturnValue]
 
 
 def is_admin(user: User) -> bool:
@@ -43,19 +49,19 @@ def can_read_mechanism(user: User) -> bool:
     return user.is_authenticated
 
 
-def require(predicate: Callable[[User], bool]) -> Callable[[F], F]:
+def require(predicate: Callable[[User], bool]) -> Callable[[View[P]], View[P]]:
     """Anonymous users go to the login page; signed-in users without the right get 403."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: View[P]) -> View[P]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not predicate(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 
@@ -81,7 +87,7 @@ def liaison_body_ids(user: User) -> set[int]:
     return user.body_ids if user.has_role(Role.LIAISON) else set()
 
 
-def can_view_plan(user: User, plan: Any) -> bool:
+def can_view_plan(user: User, plan: AnnualPlan) -> bool:
     # Drafts stay with the lead departments until they are opened for consultation.
     return reads_everything(user) or (user.has_role(Role.LIAISON) and plan.state != "draft")
 
@@ -91,11 +97,11 @@ def comments_on_plans(user: User) -> bool:
     return can_manage_plans(user) or bool(liaison_body_ids(user))
 
 
-def can_comment_on_plan(user: User, plan: Any) -> bool:
+def can_comment_on_plan(user: User, plan: AnnualPlan) -> bool:
     return plan.state == "consultation" and comments_on_plans(user)
 
 
-def assignment_roles(user: User, assignment: Any) -> set[str]:
+def assignment_roles(user: User, assignment: Assignment) -> set[str]:
     roles: set[str] = set()
     if is_admin(user):
         roles.add(ROLE_ADMIN)
@@ -108,7 +114,7 @@ def assignment_roles(user: User, assignment: Any) -> set[str]:
     return roles
 
 
-def leads_item_of(user: User, assignment: Any) -> bool:
+def leads_item_of(user: User, assignment: Assignment) -> bool:
     """A lead unit's liaison follows the co-operating units' work on the same item."""
     item = assignment.plan_item
     if item is None or assignment.role != "cooperating":
@@ -117,7 +123,7 @@ def leads_item_of(user: User, assignment: Any) -> bool:
     return any(u.role == "lead" and u.body_id in mine for u in item.units)
 
 
-def can_view_assignment(user: User, assignment: Any) -> bool:
+def can_view_assignment(user: User, assignment: Assignment) -> bool:
     return (
         reads_everything(user)
         or assignment.body_id in liaison_body_ids(user)
@@ -140,7 +146,7 @@ def can_view_assignment(user: User, assignment: Any) -> bool:
 SHARED_TASK_FIELDS = frozenset({"body", "role", "title", "state", "current_deadline"})
 
 
-def can_see_task_field(user: User, assignment: Any, field: str) -> bool:
+def can_see_task_field(user: User, assignment: Assignment, field: str) -> bool:
     """Whether the user may see this field of this task (an Assignment attribute name)."""
     return field in SHARED_TASK_FIELDS or can_view_assignment(user, assignment)
 
@@ -153,7 +159,7 @@ def can_manage_meetings(user: User) -> bool:
     return user.has_role(Role.ADMIN, Role.SECRETARY) or is_lead_department_staff(user)
 
 
-def event_roles(user: User, event: Any) -> set[str]:
+def event_roles(user: User, event: Meeting | Visit) -> set[str]:
     """Relational roles for a meeting or a visit."""
     roles: set[str] = set()
     if is_admin(user):

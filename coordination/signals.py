@@ -88,7 +88,8 @@ outcome_assigned = _signal(
 
 def send(signal: NamedSignal, sender: int, /, **payload: object) -> None:
     """Sends a domain event to its receivers, in this transaction."""
-    signal.send(sender, **payload)
+    # blinker's own keyword named, so mypy does not take the payload for it
+    signal.send(sender, _async_wrapper=None, **payload)
 
 
 def every_signal() -> dict[str, NamedSignal]:

@@ -8,19 +8,18 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coordination.extensions import db
+from coordination.extensions import Model, db
 from coordination.timeutil import utcnow
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     __tablename__ = "form_submissions"
     __table_args__ = (UniqueConstraint("key"),)
 
@@ -41,7 +40,7 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def is_key(value: Any) -> bool:
+def is_key(value: object) -> bool:
     return isinstance(value, str) and bool(KEY_PATTERN.match(value))
 
 
@@ -61,7 +60,7 @@ def claim_key(key: str, user_id: int | None) -> FormSubmission:
     return entry
 
 
-def remember(entry: FormSubmission, created: Any, location: str) -> None:
+def remember(entry: FormSubmission, created: object, location: str) -> None:
     entry.object_type = getattr(created, "__tablename__", "")[:40]
     entry.object_id = getattr(created, "id", None)
     entry.location = location[:500]

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Integer, and_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 from sqlalchemy.sql.functions import FunctionElement
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -74,17 +73,19 @@ class local_date_of(FunctionElement):
 
 
 @compiles(local_date_of, "sqlite")
-def _local_date_sqlite(element: local_date_of, compiler: SQLCompiler, **kw: Any) -> str:
+def _local_date_sqlite(element: local_date_of, compiler: SQLCompiler, **kw: object) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 @compiles(local_date_of)
-def _local_date_default(element: local_date_of, compiler: SQLCompiler, **kw: Any) -> str:
+def _local_date_default(element: local_date_of, compiler: SQLCompiler, **kw: object) -> str:
     inner = compiler.process(element.clauses, **kw)
     return f"CAST(timezone('{LOCAL_TZ.key}', timezone('UTC', {inner})) AS DATE)"
 
 
-def closed_by(moment: ColumnElement[Any], day: ColumnElement[Any] | date) -> ColumnElement[bool]:
+def closed_by(
+    moment: SQLCoreOperations[datetime | None], day: SQLCoreOperations[date] | date
+) -> ColumnElement[bool]:
     """SQL twin of by_day(): the moment (naive UTC) fell on or before the day, in Beijing."""
     return and_(moment.is_not(None), local_date_of(moment) <= day)
 
@@ -97,12 +98,12 @@ class year_of(FunctionElement):
 
 
 @compiles(year_of, "sqlite")
-def _year_sqlite(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+def _year_sqlite(element: year_of, compiler: SQLCompiler, **kw: object) -> str:
     return f"CAST(strftime('%Y', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
 @compiles(year_of)
-def _year_default(element: year_of, compiler: SQLCompiler, **kw: Any) -> str:
+def _year_default(element: year_of, compiler: SQLCompiler, **kw: object) -> str:
     return f"CAST(EXTRACT(YEAR FROM {compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
@@ -115,12 +116,12 @@ class days_from(FunctionElement):
 
 
 @compiles(days_from, "sqlite")
-def _days_sqlite(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
+def _days_sqlite(element: days_from, compiler: SQLCompiler, **kw: object) -> str:
     earlier, later = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
 @compiles(days_from)
-def _days_default(element: days_from, compiler: SQLCompiler, **kw: Any) -> str:
+def _days_default(element: days_from, compiler: SQLCompiler, **kw: object) -> str:
     earlier, later = (compiler.process(c, **kw) for c in element.clauses)
     return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from flask import flash, redirect
 from flask_babel import gettext as _
@@ -19,6 +19,11 @@ from coordination import submissions
 from coordination.extensions import db
 from coordination.operations import CONFLICT, OperationError
 from coordination.organizations.queries import date_refusal
+
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.wrappers import Response
 
 T = TypeVar("T")
 BUSY = _l("The system is busy with another change to the same records. Please try again in a moment.")
@@ -72,13 +77,13 @@ def attempt(
 
 
 def submit_once(
-    form: Any,
+    form: FlaskForm,
     operation: Callable[[], T],
     *,
     success: str,
     target: Callable[[T], str],
     errors_on_form: bool = True,
-) -> Any | None:
+) -> Response | None:
     """The view side of a creating form (its form has coordination.forms.OneTimeKey): runs the
     operation at most once per one-time key. The key is claimed, and recorded with what was
     created, in the operation's own transaction; a second submission of the key is redirected to
@@ -100,8 +105,8 @@ def submit_once(
         return location
 
     try:
-        if done := attempt(run, form if errors_on_form else None, success):
-            return redirect(done.value)
+        if saved := attempt(run, form if errors_on_form else None, success):
+            return redirect(saved.value)
     except submissions.AlreadySubmitted:
         db.session.rollback()  # the same form, sent at the same moment, was saved by the other request
         if (done := replayed(form)) is not None:
@@ -110,7 +115,7 @@ def submit_once(
     return None
 
 
-def replayed(form: Any) -> Any | None:
+def replayed(form: FlaskForm) -> Response | None:
     """The first result, with a notice, when this form's one-time key has been used already."""
     done = submissions.find(form.once_key.data)
     if done is None:
@@ -119,7 +124,9 @@ def replayed(form: Any) -> Any | None:
     return redirect(done.location)
 
 
-def form_version(value: Any) -> int | None:
+def form_version(value: str | int | None) -> int | None:
+    if value is None:
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -129,13 +136,13 @@ def form_version(value: Any) -> int | None:
 MAX_ID = 2**31 - 1
 
 
-def int_arg(args: Any, name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
+def int_arg(args: MultiDict[str, str], name: str, *, low: int = 1, high: int = MAX_ID) -> int | None:
     """An integer query parameter within bounds, or None: URLs are user input like any other."""
     value = args.get(name, type=int)
     return value if value is not None and low <= value <= high else None
 
 
-def date_arg(args: Any, name: str) -> date | None:
+def date_arg(args: MultiDict[str, str], name: str) -> date | None:
     """A date query parameter (2026-12-31), or None. A date outside the dates users may give
     (workflows.dates, e.g. ?since=0001-01-01) is not applied, and the page says why."""
     try:
@@ -153,12 +160,12 @@ def page_count(total: int, size: int) -> int:
     return max((total + size - 1) // size, 1)
 
 
-def page_arg(args: Any) -> int:
+def page_arg(args: MultiDict[str, str]) -> int:
     return int_arg(args, "page", high=100_000) or 1
 
 
 SEARCH_MAX_LENGTH = 100  # the search fields' maxlength; a longer query (typed into the URL) is cut
 
 
-def search_arg(args: Any, name: str = "q") -> str:
+def search_arg(args: MultiDict[str, str], name: str = "q") -> str:
     return (args.get(name) or "").strip()[:SEARCH_MAX_LENGTH]

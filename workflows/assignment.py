@@ -4,12 +4,10 @@ Overdue is derived from the deadline and the state, never stored."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_UNIT_LIAISON, build, needs_text
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_UNIT_LIAISON, Context, build, needs_text
 
 
 class AssignmentState(StrEnum):
@@ -35,7 +33,7 @@ UNIT = (ROLE_UNIT_LIAISON,)
 LEAD = (ROLE_LEAD_DEPARTMENT, ROLE_ADMIN)
 
 
-def _quality(context: Mapping[str, Any]) -> str | None:
+def _quality(context: Context) -> str | None:
     quality = context.get("quality")
     return (
         None

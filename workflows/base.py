@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import TypeVar
 
 ROLE_ADMIN = "admin"
 ROLE_LEAD_DEPARTMENT = "lead_department"  # staff of a lead department (牵头部门) of the mechanism
@@ -14,7 +14,10 @@ ROLE_SECRETARY = "secretary"
 ROLE_ORGANISER = "organiser"  # the meeting's or visit's organiser
 ROLE_LEADER = "leader"  # leading-group member: reads everything, acts nowhere
 
-Guard = Callable[[Mapping[str, Any]], str | None]
+T = TypeVar("T")
+# What a guard is told: facts about the object by name (counts, dates, a meeting's state).
+Context = Mapping[str, object]
+Guard = Callable[[Context], str | None]
 
 
 class InvalidTransition(Exception):
@@ -36,7 +39,7 @@ Table = Mapping[tuple[Enum, str], Rule]
 
 
 def transition(
-    table: Table, state: Enum, action: str, roles: Iterable[str], context: Mapping[str, Any] | None = None
+    table: Table, state: Enum, action: str, roles: Iterable[str], context: Context | None = None
 ) -> Enum:
     """The state after `action`, or InvalidTransition saying why not (state, role, then guard)."""
     rule = table.get((state, action))
@@ -50,7 +53,7 @@ def transition(
 
 
 def allowed_actions(
-    table: Table, state: Enum, roles: Iterable[str], context: Mapping[str, Any] | None = None
+    table: Table, state: Enum, roles: Iterable[str], context: Context | None = None
 ) -> list[str]:
     roles = set(roles)
     actions = []
@@ -71,10 +74,16 @@ def actions_of(table: Table) -> list[str]:
     return list(dict.fromkeys(action for _state, action in table))
 
 
+def fact(context: Context, key: str, kind: type[T]) -> T | None:
+    """context[key] when it is a `kind`; None when absent or of another type."""
+    value = context.get(key)
+    return value if isinstance(value, kind) else None
+
+
 def needs_text(key: str, reason: str = "reason required") -> Guard:
     """A guard: context[key] must be non-blank text."""
 
-    def guard(context: Mapping[str, Any]) -> str | None:
+    def guard(context: Context) -> str | None:
         return None if str(context.get(key) or "").strip() else reason
 
     return guard

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_UNIT_LIAISON, build, needs_text
+from workflows.base import (
+    ROLE_ADMIN,
+    ROLE_LEAD_DEPARTMENT,
+    ROLE_UNIT_LIAISON,
+    Context,
+    build,
+    fact,
+    needs_text,
+)
 
 
 class ExtensionState(StrEnum):
@@ -16,8 +23,8 @@ class ExtensionState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-def _later(context: Mapping[str, Any]) -> str | None:
-    requested, current = context.get("requested_date"), context.get("current_deadline")
+def _later(context: Context) -> str | None:
+    requested, current = fact(context, "requested_date", date), fact(context, "current_deadline", date)
     return (
         None if requested and current and requested > current else "requested date not after current deadline"
     )

@@ -3,12 +3,19 @@ draft or scheduled → cancelled."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_ORGANISER, ROLE_SECRETARY, build, needs_text
+from workflows.base import (
+    ROLE_ADMIN,
+    ROLE_LEAD_DEPARTMENT,
+    ROLE_ORGANISER,
+    ROLE_SECRETARY,
+    Context,
+    build,
+    fact,
+    needs_text,
+)
 
 
 class MeetingState(StrEnum):
@@ -22,8 +29,8 @@ class MeetingState(StrEnum):
 HELD_STATES = frozenset({MeetingState.HELD, MeetingState.MINUTES_PUBLISHED})
 
 
-def _attendees(context: Mapping[str, Any]) -> str | None:
-    return None if context.get("attendee_count", 0) > 0 else "no attendees"
+def _attendees(context: Context) -> str | None:
+    return None if (fact(context, "attendee_count", int) or 0) > 0 else "no attendees"
 
 
 def has_started(now: datetime | None, starts_at: datetime | None) -> bool:
@@ -31,8 +38,12 @@ def has_started(now: datetime | None, starts_at: datetime | None) -> bool:
     return now is not None and starts_at is not None and now >= starts_at
 
 
-def _started(context: Mapping[str, Any]) -> str | None:
-    return None if has_started(context.get("now"), context.get("starts_at")) else "meeting not started yet"
+def _started(context: Context) -> str | None:
+    return (
+        None
+        if has_started(fact(context, "now", datetime), fact(context, "starts_at", datetime))
+        else "meeting not started yet"
+    )
 
 
 S = MeetingState

@@ -3,11 +3,9 @@ issued → closed; any state before adoption can go back to draft."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY, build, needs_text
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY, Context, build, fact, needs_text
 from workflows.meeting import HELD_STATES
 
 
@@ -32,22 +30,22 @@ EDITABLE_STATES = frozenset({PlanState.DRAFT, PlanState.CONSULTATION})
 LEAD = (ROLE_LEAD_DEPARTMENT, ROLE_ADMIN)
 
 
-def _has_items(context: Mapping[str, Any]) -> str | None:
-    return None if context.get("item_count", 0) > 0 else "plan has no items"
+def _has_items(context: Context) -> str | None:
+    return None if (fact(context, "item_count", int) or 0) > 0 else "plan has no items"
 
 
-def _submittable(context: Mapping[str, Any]) -> str | None:
+def _submittable(context: Context) -> str | None:
     return _has_items(context) or (None if context.get("meeting_id") else "no meeting chosen")
 
 
-def _adoptable(context: Mapping[str, Any]) -> str | None:
+def _adoptable(context: Context) -> str | None:
     """Adopted (审议通过) only by a meeting that has actually been held."""
     if not context.get("meeting_id"):
         return "no meeting chosen"
     return None if context.get("meeting_state") in HELD_STATES else "meeting not held yet"
 
 
-def _units_everywhere(context: Mapping[str, Any]) -> str | None:
+def _units_everywhere(context: Context) -> str | None:
     return None if context.get("items_without_units", 0) == 0 else "items without responsible units"
 
 

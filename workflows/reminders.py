@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from workflows.workdays import add_workdays, is_workday, next_workday
 
@@ -41,7 +42,8 @@ class Policy:
     def from_dict(cls, data: dict | None) -> Policy:
         if not data:
             return cls()
-        known = {
+        # A JSON object as stored: any value a field may hold, lists as the tuples fields are.
+        known: dict[str, Any] = {
             k: (tuple(v) if isinstance(v, list) else v)
             for k, v in data.items()
             if k in cls.__dataclass_fields__
@@ -84,7 +86,8 @@ def period_ends(cadence: str, start: date, end: date, limit: int = MAX_REPORT_PE
     months = {"monthly": 1, "quarterly": 3}.get(cadence)  # anything else: no fixed cadence
     if months is None:
         return []
-    ends, year, month = [], start.year, start.month
+    ends: list[date] = []
+    year, month = start.year, start.month
     while True:
         month_end = (date(year + (month // 12), month % 12 + 1, 1)) - timedelta(days=1)
         if month % months == 0 and month_end >= start:

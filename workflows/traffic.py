@@ -12,10 +12,10 @@ The SQL the dashboards count with is built from these same definitions
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from workflows.assignment import TERMINAL_STATES, AssignmentState, is_overdue
 from workflows.workdays import add_workdays
@@ -39,6 +39,13 @@ class Reason(StrEnum):
     BEHIND_SCHEDULE = "behind_schedule"
 
 
+def _whole(value: object) -> int:
+    """A stored number (JSON: a number, or text a form wrote) as int(); anything else is refused."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
 @dataclass(frozen=True)
 class TrafficRule:
     """What the lead departments of a mechanism may set. lag_points None switches the
@@ -49,14 +56,14 @@ class TrafficRule:
     lag_points: int | None = LAG_POINTS
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> TrafficRule:
+    def from_dict(cls, data: Mapping[str, object] | None) -> TrafficRule:
         if not data:
             return cls()
         lag = data.get("lag_points", LAG_POINTS)
         return cls(
-            warning_workdays=int(data.get("warning_workdays", WARNING_WORKDAYS)),
-            at_risk_percent=int(data.get("at_risk_percent", AT_RISK_PERCENT)),
-            lag_points=None if lag is None else int(lag),
+            warning_workdays=_whole(data.get("warning_workdays", WARNING_WORKDAYS)),
+            at_risk_percent=_whole(data.get("at_risk_percent", AT_RISK_PERCENT)),
+            lag_points=None if lag is None else _whole(lag),
         )
 
     def as_dict(self) -> dict[str, int | None]:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_ORGANISER, ROLE_SECRETARY, build, needs_text
+from workflows.base import (
+    ROLE_ADMIN,
+    ROLE_LEAD_DEPARTMENT,
+    ROLE_ORGANISER,
+    ROLE_SECRETARY,
+    Context,
+    build,
+    fact,
+    needs_text,
+)
 
 
 class VisitState(StrEnum):
@@ -22,8 +29,12 @@ def last_day_reached(today: date | None, ends_on: date | None) -> bool:
     return today is not None and ends_on is not None and today >= ends_on
 
 
-def _last_day_reached(context: Mapping[str, Any]) -> str | None:
-    return None if last_day_reached(context.get("today"), context.get("ends_on")) else "visit not over yet"
+def _last_day_reached(context: Context) -> str | None:
+    return (
+        None
+        if last_day_reached(fact(context, "today", date), fact(context, "ends_on", date))
+        else "visit not over yet"
+    )
 
 
 S = VisitState

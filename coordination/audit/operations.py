@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -14,19 +15,35 @@ from coordination.extensions import db
 from coordination.timeutil import utcnow
 
 
-def _plain(value: Any) -> Any:
+class Recorded(Protocol):
+    """A model instance an audit event is about: its table names the kind, its id the row."""
+
+    __tablename__: str
+
+    @property
+    def id(self) -> int | None: ...
+
+
+class Switchable(Recorded, Protocol):
+    """A record that is deactivated instead of deleted."""
+
+    active: bool
+
+
+def _plain(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
-        return sorted(_plain(v) for v in value)
+        members: list[Any] = [_plain(v) for v in value]  # one set holds values of one comparable kind
+        return sorted(members)
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
 
 
-def snapshot(obj: Any, *fields: str) -> dict[str, Any]:
+def snapshot(obj: object, *fields: str) -> dict[str, object]:
     """The named attributes of obj as JSON-safe values, for before/after."""
     return {name: _plain(getattr(obj, name)) for name in fields}
 
@@ -39,11 +56,11 @@ def _current_actor_id() -> int | None:
 
 def record(
     action: str,
-    obj: Any = None,
+    obj: Recorded | None = None,
     *,
     summary: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
     actor_id: int | None = None,
     object_type: str | None = None,
     object_id: int | None = None,
@@ -60,8 +77,8 @@ def record(
         object_type=object_type or "system",
         object_id=object_id,
         summary=summary[:300],
-        before=before,
-        after=after,
+        before=None if before is None else dict(before),
+        after=None if after is None else dict(after),
         actor_id=actor_id if actor_id is not None else _current_actor_id(),
         ip=request.remote_addr if has_request_context() else None,
     )
@@ -69,7 +86,7 @@ def record(
     return event
 
 
-def set_active(obj: Any, active: bool, kind: str, summary: str) -> None:
+def set_active(obj: Switchable, active: bool, kind: str, summary: str) -> None:
     """Deactivate or reactivate instead of deleting: the record keeps its history."""
     if obj.active == active:
         return

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from coordination import permissions
@@ -26,7 +26,7 @@ def _day_arg(name: str) -> datetime | None:
 
 @bp.route("/admin/audit")
 @permissions.require(permissions.can_view_audit)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     query = select(AuditEvent)
     filters = {
         "action": search_arg(request.args, "action"),
@@ -50,7 +50,7 @@ def index() -> Any:
         query = query.where(AuditEvent.at < until + timedelta(days=1))
     page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     events = db.session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * size).limit(size)
     ).all()

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
@@ -9,6 +9,9 @@ from wtforms.validators import Email, Optional, Regexp, ValidationError
 from coordination.auth.models import Role
 from coordination.auth.passwords import password_problems
 from coordination.forms import Form, MultiCheckboxField, max_length, required
+
+if TYPE_CHECKING:
+    from wtforms import Field
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -30,15 +33,15 @@ class ChangePasswordForm(Form):
     new = PasswordField(_l("New password"), validators=[required(), max_length(200)])
     confirm = PasswordField(_l("Repeat new password"), validators=[required()])
 
-    def __init__(self, username: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, username: str, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._username = username
 
-    def validate_new(self, field: Any) -> None:
+    def validate_new(self, field: Field) -> None:
         if problems := password_problems(field.data or "", self._username):
             raise ValidationError(" ".join(problems))
 
-    def validate_confirm(self, field: Any) -> None:
+    def validate_confirm(self, field: Field) -> None:
         if field.data != self.new.data:
             raise ValidationError(_l("The two passwords differ."))
 
@@ -66,7 +69,7 @@ class UserForm(Form):
         description=_l("Heads are copied on escalations of their unit's overdue tasks."),
     )
 
-    def validate_head_of(self, field: Any) -> None:
+    def validate_head_of(self, field: Field) -> None:
         if set(field.data or []) - set(self.bodies.data or []):
             raise ValidationError(_l("A head must also be a member of the unit."))
 
@@ -76,6 +79,6 @@ class UserForm(Form):
         validators=[Optional(), max_length(200)],
     )
 
-    def validate_password(self, field: Any) -> None:
+    def validate_password(self, field: Field) -> None:
         if field.data and (problems := password_problems(field.data, self.username.data or "")):
             raise ValidationError(" ".join(problems))

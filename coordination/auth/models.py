@@ -10,13 +10,13 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Body
 from coordination.timeutil import utcnow
 from workflows.roles import Role
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +88,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
@@ -97,7 +97,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20))
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "body_id"),)
 
@@ -111,7 +111,7 @@ class Membership(db.Model):
     body: Mapped[Body] = relationship(lazy="joined")
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. The session cookie and the remember-me cookie carry secrets whose
     hashes are kept here, so that sign-out, a password change, deactivation or an administrator
     can end them: a cookie whose row is ended (or gone) signs nobody in."""

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,6 +20,9 @@ from coordination.auth.models import Membership, Role, User, UserSession
 from coordination.extensions import db
 from coordination.operations import OperationError
 from coordination.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 USER_FIELDS = ("username", "name", "email", "phone", "active", "roles", "body_ids", "head_of_ids")
 
@@ -231,7 +235,8 @@ def end_sessions(user: User, reason: str, *, keep: int | None = None) -> int:
     )
     if keep is not None:
         query = query.where(UserSession.id != keep)
-    return db.session.execute(query).rowcount or 0
+    # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
+    return cast("CursorResult[Any]", db.session.execute(query)).rowcount or 0
 
 
 def _end(row: UserSession, reason: str) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -40,7 +40,7 @@ bp.after_app_request(sessions.write_remember_cookie)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
@@ -68,7 +68,7 @@ def login() -> Any:
     return render_template("auth/login.html", form=form)
 
 
-def _too_many(form: LoginForm, seconds: int) -> Any:
+def _too_many(form: LoginForm, seconds: int) -> ResponseReturnValue:
     until = to_local(operations.session_clock() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
     wait = _("%(n)d seconds", n=seconds) if seconds < 60 else _("%(n)d minutes", n=math.ceil(seconds / 60))
     flash(
@@ -81,14 +81,14 @@ def _too_many(form: LoginForm, seconds: int) -> Any:
 
 @bp.route("/logout", methods=["POST"])
 @login_required
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     if attempt(sessions.sign_out):
         flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/lang/<code>")
-def set_language(code: str) -> Any:
+def set_language(code: str) -> ResponseReturnValue:
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(safe_next(request.args.get("next"), url_for("main.index")))
@@ -96,7 +96,7 @@ def set_language(code: str) -> Any:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> Any:
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
@@ -115,7 +115,7 @@ def change_password() -> Any:
 
 @bp.route("/account/sessions")
 @login_required
-def my_sessions() -> Any:
+def my_sessions() -> ResponseReturnValue:
     rows = db.session.scalars(operations.active_sessions_query(current_user.id)).all()
     current = sessions.current()
     return render_template("auth/sessions.html", rows=rows, current_id=current.id if current else None)
@@ -123,7 +123,7 @@ def my_sessions() -> Any:
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
-def end_session(session_id: int) -> Any:
+def end_session(session_id: int) -> ResponseReturnValue:
     row = db.session.get(UserSession, session_id)
     current = sessions.current()
     if row is None or row.user_id != current_user.id:
@@ -136,7 +136,7 @@ def end_session(session_id: int) -> Any:
 
 @bp.route("/account/sessions/end-others", methods=["POST"])
 @login_required
-def end_other_sessions() -> Any:
+def end_other_sessions() -> ResponseReturnValue:
     current = sessions.current()
     if done := attempt(lambda: operations.end_other_sessions(current_user, current.id if current else None)):
         flash(_("Signed out everywhere else (%(n)d sessions).", n=done.value), "success")
@@ -148,7 +148,7 @@ def end_other_sessions() -> Any:
 
 @bp.route("/admin/users")
 @permissions.require(permissions.can_administer)
-def admin_users() -> Any:
+def admin_users() -> ResponseReturnValue:
     query = select(User).order_by(User.active.desc(), User.username)
     q = search_arg(request.args)
     if q:
@@ -201,7 +201,7 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
-def admin_user_new() -> Any:
+def admin_user_new() -> ResponseReturnValue:
     form = _user_form()
     if form.validate_on_submit():
         if not form.password.data:
@@ -214,7 +214,7 @@ def admin_user_new() -> Any:
 
 @bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
-def admin_user_edit(user_id: int) -> Any:
+def admin_user_edit(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     if form.validate_on_submit() and _save_user(form, user) is not None:
@@ -228,7 +228,7 @@ def admin_user_edit(user_id: int) -> Any:
 
 @bp.route("/admin/users/<int:user_id>/sessions/end", methods=["POST"])
 @permissions.require(permissions.can_administer)
-def admin_end_sessions(user_id: int) -> Any:
+def admin_end_sessions(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
         flash(_("Use your own list of sessions to end them, or sign out."), "error")
@@ -247,7 +247,7 @@ def admin_end_sessions(user_id: int) -> Any:
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @permissions.require(permissions.can_administer)
-def admin_user_active(user_id: int) -> Any:
+def admin_user_active(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     if user.id == current_user.id and not active:

@@ -8,12 +8,12 @@ from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Body
 from coordination.timeutil import utcnow
 
 
-class EvaluationAdjustment(db.Model):
+class EvaluationAdjustment(Model):
     """Points added to (or taken from) one unit's score for one evaluation, with the reason."""
 
     __tablename__ = "evaluation_adjustments"

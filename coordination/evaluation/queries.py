@@ -118,7 +118,9 @@ def records(mechanism_id: int, scope: Scope, today: date) -> dict[int, evaluatio
             .join(ExtensionRequest, ExtensionRequest.assignment_id == Assignment.id)
             .where(where, ExtensionRequest.state == "approved")
             .group_by(Assignment.body_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     report_counts = (
         select(ProgressReport.assignment_id, func.count(ProgressReport.id).label("n"))

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,10 +18,13 @@ from coordination.timeutil import local_today
 from coordination.views_util import attempt, int_arg
 from workflows.evaluation import COMPONENTS, Rubric
 
+if TYPE_CHECKING:
+    from coordination.organizations.models import Mechanism
+
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
 
-def scope_or_404(mechanism: Any, key: str | None) -> queries.Scope:
+def scope_or_404(mechanism: Mechanism, key: str | None) -> queries.Scope:
     """The evaluated span a URL names (a year, "midterm", "final"); this year when none."""
     if not key:
         key = str(min(max(local_today().year, mechanism.period_start), mechanism.period_end))
@@ -32,7 +36,7 @@ def scope_or_404(mechanism: Any, key: str | None) -> queries.Scope:
 
 @bp.route("/")
 @permissions.require(permissions.reads_everything)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     scope = scope_or_404(mechanism, request.args.get("scope"))
     party = int_arg(request.args, "party")
@@ -59,7 +63,7 @@ def index() -> Any:
 
 @bp.route("/rubric", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def rubric() -> Any:
+def rubric() -> ResponseReturnValue:
     mechanism = current_mechanism()
     current = queries.rubric_of(mechanism)
     form = RubricForm(data=current.as_dict()) if request.method == "GET" else RubricForm()
@@ -76,7 +80,7 @@ def rubric() -> Any:
 
 @bp.route("/<scope_key>/units/<int:body_id>", methods=["GET", "POST"])
 @permissions.require(permissions.reads_everything)
-def unit(scope_key: str, body_id: int) -> Any:
+def unit(scope_key: str, body_id: int) -> ResponseReturnValue:
     mechanism = current_mechanism()
     scope = scope_or_404(mechanism, scope_key)
     body = db.get_or_404(Body, body_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordination.extensions import db
+from coordination.extensions import Model
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "areas"
     __table_args__ = (UniqueConstraint("mechanism_id", "number"),)
 
@@ -22,7 +22,7 @@ class Area(db.Model):
     key_tasks: Mapped[list[KeyTask]] = relationship(back_populates="area", order_by="KeyTask.number")
 
 
-class KeyTask(db.Model):
+class KeyTask(Model):
     __tablename__ = "key_tasks"
     __table_args__ = (UniqueConstraint("mechanism_id", "number"),)
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import render_template
+from flask.typing import ResponseReturnValue
 
 from coordination import permissions
 from coordination.framework import bp, queries
@@ -11,7 +10,7 @@ from coordination.organizations.queries import current_mechanism
 
 @bp.route("/framework")
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     return render_template(
         "framework/index.html", mechanism=mechanism, areas=queries.areas_with_tasks(mechanism)

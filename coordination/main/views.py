@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
@@ -25,14 +24,16 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     tier_counts = dict(
         db.session.execute(
             select(Body.tier, func.count())
             .where(Body.mechanism_id == mechanism.id, Body.active.is_(True))
             .group_by(Body.tier)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = {
         "areas": db.session.scalar(select(func.count()).where(Area.mechanism_id == mechanism.id)),
@@ -47,7 +48,7 @@ def index() -> Any:
     )
 
 
-def _my_work(mechanism_id: int) -> dict[str, Any]:
+def _my_work(mechanism_id: int) -> dict[str, object]:
     """What needs the user's attention: their units' tasks, or the whole mechanism's."""
     today = local_today()
     scope = select(Assignment).where(Assignment.mechanism_id == mechanism_id)
@@ -91,7 +92,7 @@ def _my_work(mechanism_id: int) -> dict[str, Any]:
 
 @bp.route("/admin")
 @permissions.require(permissions.can_administer)
-def admin() -> Any:
+def admin() -> ResponseReturnValue:
     """Where mail goes and which address its links carry, with the administration pages."""
     config = current_app.config
     base_url = config["SERVER_BASE_URL"]
@@ -108,7 +109,7 @@ def admin() -> Any:
 
 
 @bp.route("/healthz")
-def health() -> Any:
+def health() -> ResponseReturnValue:
     """For load balancers and the fault tests: is the database reachable?"""
     try:
         db.session.execute(text("SELECT 1"))

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.timeutil import utcnow
 
 
@@ -36,7 +36,7 @@ KIND_TIER = {
 }
 
 
-class Mechanism(db.Model):
+class Mechanism(Model):
     __tablename__ = "mechanisms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +60,7 @@ class Mechanism(db.Model):
         return f"<Mechanism {self.code}>"
 
 
-class Party(db.Model):
+class Party(Model):
     """One side of a mechanism: a city with its leading group, lead department and units."""
 
     __tablename__ = "parties"
@@ -76,7 +76,7 @@ class Party(db.Model):
     mechanism: Mapped[Mechanism] = relationship(back_populates="parties")
 
 
-class Body(db.Model):
+class Body(Model):
     """A leading group, lead department or member unit; belongs to one party and one tier."""
 
     __tablename__ = "bodies"

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from coordination import permissions
@@ -17,7 +16,7 @@ bp = Blueprint("organizations", __name__)
 
 @bp.route("/mechanism")
 @permissions.require(permissions.can_read_mechanism)
-def overview() -> Any:
+def overview() -> ResponseReturnValue:
     mechanism = queries.current_mechanism()
     return render_template(
         "organizations/overview.html",
@@ -29,7 +28,7 @@ def overview() -> Any:
 
 @bp.route("/admin/bodies")
 @permissions.require(permissions.can_administer)
-def admin_bodies() -> Any:
+def admin_bodies() -> ResponseReturnValue:
     mechanism = queries.current_mechanism()
     return render_template(
         "organizations/admin_bodies.html",
@@ -81,7 +80,7 @@ def _save_body(form: BodyForm, body: Body | None) -> Body | None:
 
 @bp.route("/admin/bodies/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
-def admin_body_new() -> Any:
+def admin_body_new() -> ResponseReturnValue:
     form = _body_form(None)
     if form.validate_on_submit() and (body := _save_body(form, None)) is not None:
         flash(_("%(name)s created.", name=body.name_zh), "success")
@@ -91,7 +90,7 @@ def admin_body_new() -> Any:
 
 @bp.route("/admin/bodies/<int:body_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
-def admin_body_edit(body_id: int) -> Any:
+def admin_body_edit(body_id: int) -> ResponseReturnValue:
     body = db.get_or_404(Body, body_id)
     form = _body_form(body)
     if request.method == "GET":
@@ -104,7 +103,7 @@ def admin_body_edit(body_id: int) -> Any:
 
 @bp.route("/admin/bodies/<int:body_id>/active", methods=["POST"])
 @permissions.require(permissions.can_administer)
-def admin_body_active(body_id: int) -> Any:
+def admin_body_active(body_id: int) -> ResponseReturnValue:
     body = db.get_or_404(Body, body_id)
     active = request.form.get("active") == "1"
     attempt(

@@ -95,9 +95,16 @@ def load_mechanism() -> Counter[str]:
     return created
 
 
+def _seeded_mechanism() -> Mechanism:
+    mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
+    if mechanism is None:
+        raise LookupError("the mechanism is not loaded yet: run load_mechanism() first")
+    return mechanism
+
+
 def load_demo_users() -> Counter[str]:
     created: Counter[str] = Counter()
-    mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
+    mechanism = _seeded_mechanism()
     bodies = {b.name_zh: b for b in db.session.scalars(select(Body).where(Body.mechanism_id == mechanism.id))}
     usernames = set(db.session.scalars(select(User.username)))
     for username, name, roles, body_names, email in data.DEMO_USERS:
@@ -117,8 +124,7 @@ def load_demo_users() -> Counter[str]:
 
 def load_demo_work() -> Counter[str]:
     """Last year's closed plan, this year's worked on up to now, next year's in consultation."""
-    mechanism = db.session.scalar(select(Mechanism).where(Mechanism.code == data.MECHANISM["code"]))
-    return load_demo_plans(mechanism)
+    return load_demo_plans(_seeded_mechanism())
 
 
 def _summary(created: Counter[str]) -> str:

@@ -3,6 +3,16 @@
 Titles of areas and key tasks are exactly those of section 二、重点任务.
 """
 
+from typing import TypedDict
+
+
+class PartySpec(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+    position: int
+
+
 MECHANISM = {
     "code": "sh-dl",
     "name_zh": "上海市与大连市对口合作",
@@ -11,7 +21,7 @@ MECHANISM = {
     "period_end": 2030,
 }
 
-PARTIES = [
+PARTIES: list[PartySpec] = [
     {"code": "sh", "name_zh": "上海", "name_en": "Shanghai", "position": 1},
     {"code": "dl", "name_zh": "大连", "name_en": "Dalian", "position": 2},
 ]

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
-from typing import Any
 
 from sqlalchemy import select
 
@@ -75,7 +74,7 @@ def _cn(day: date) -> str:
 class _Step:
     moment: datetime
     order: int
-    action: Callable[[], Any] = field(compare=False)
+    action: Callable[[], object] = field(compare=False)
 
 
 @dataclass
@@ -96,7 +95,7 @@ class Replay:
 
     # --- the timeline -------------------------------------------------------------------------
 
-    def at(self, day: date, clock: str, action: Callable[[], Any], *, later_by: int = 0) -> None:
+    def at(self, day: date, clock: str, action: Callable[[], object], *, later_by: int = 0) -> None:
         hour, minute = (int(part) for part in clock.split(":"))
         moment = datetime.combine(day, time(hour, minute)) + timedelta(minutes=later_by)
         self.steps.append(_Step(moment, next(self._order), action))
@@ -138,7 +137,7 @@ class Replay:
         variety = next(self._variety)
         last = start
 
-        def on(day: date, clock: str, action: Callable[[], Any], *, by_deadline: bool = False) -> date:
+        def on(day: date, clock: str, action: Callable[[], object], *, by_deadline: bool = False) -> date:
             nonlocal last
             day = _workday_before(day) if by_deadline else next_workday(day)
             if day <= last:
@@ -241,14 +240,13 @@ class Replay:
     # --- an annual plan's year ------------------------------------------------------------------
 
     def item_data(self, item: Item, year: int) -> plans.ItemData:
-        dated = isinstance(item.due, tuple)
         return plans.ItemData(
             key_task_id=self.key_task[item.key_task],
             title=item.title,
             content=item.content,
             expected_results=item.expected,
             deadline=date(year, *item.due) if isinstance(item.due, tuple) else None,
-            deadline_workdays=None if dated else int(item.due),
+            deadline_workdays=None if isinstance(item.due, tuple) else int(item.due),
             lead_body_ids=[self.body[item.sh].id, self.body[item.dl].id],
             cooperating_body_ids=[self.body[c].id for c in item.coop],
         )

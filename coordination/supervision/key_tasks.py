@@ -5,15 +5,16 @@ registered on the framework blueprint, whose URL it keeps."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from flask import render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from coordination import permissions
 from coordination.assignments.models import Assignment
+from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.framework import bp
 from coordination.framework.models import KeyTask
@@ -22,7 +23,7 @@ from coordination.plans.models import AnnualPlan, PlanItem
 from coordination.supervision.years import tasks_of_years
 
 
-def other_tasks_of_key_task(task: KeyTask) -> list[Any]:
+def other_tasks_of_key_task(task: KeyTask) -> list[Assignment]:
     """Tasks under a key task that came from meeting decisions or visit outcomes, newest first."""
     return list(
         db.session.scalars(
@@ -53,7 +54,7 @@ def key_task_years(task: KeyTask) -> list[tuple[int, int, int]]:
     ]
 
 
-def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, list[Any]]]:
+def items_of_key_task(task: KeyTask, user: User) -> tuple[list[PlanItem], dict[int, list[Assignment]]]:
     """Plan items under a key task that the user may see, newest year first, with their tasks."""
     items = db.session.scalars(
         select(PlanItem)
@@ -64,20 +65,21 @@ def items_of_key_task(task: KeyTask, user: Any) -> tuple[list[Any], dict[int, li
         .order_by(AnnualPlan.year.desc(), PlanItem.position)
     ).all()
     items = [i for i in items if permissions.can_view_plan(user, i.plan)]
-    by_item: dict[int, list[Any]] = defaultdict(list)
+    by_item: dict[int, list[Assignment]] = defaultdict(list)
     if items:
         for a in db.session.scalars(
             select(Assignment)
             .where(Assignment.plan_item_id.in_([i.id for i in items]))
             .order_by(Assignment.role)
         ):
-            by_item[a.plan_item_id].append(a)
+            if a.plan_item_id is not None:  # always: the query asks for these items' tasks
+                by_item[a.plan_item_id].append(a)
     return list(items), by_item
 
 
 @bp.route("/framework/key-tasks/<int:number>")
 @permissions.require(permissions.can_read_mechanism)
-def key_task(number: int) -> Any:
+def key_task(number: int) -> ResponseReturnValue:
     """The chain read downwards: key task → plan items by year → the units' tasks."""
     mechanism = current_mechanism()
     task = db.first_or_404(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.assignments.queries import (
@@ -103,7 +103,7 @@ def overview(
         rule = traffic_rule_of(db.session.get(Mechanism, mechanism_id))
     year_tasks = tasks_of_years(mechanism_id, year, last_year)
     light = light_sql(today, rule)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if party_id:
         conditions.append(Assignment.body_id.in_(select(Body.id).where(Body.party_id == party_id)))
     if body_id:
@@ -130,7 +130,9 @@ def overview(
             .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
             .where(AnnualPlan.mechanism_id == mechanism_id, AnnualPlan.year.between(year, last_year or year))
             .group_by(PlanItem.key_task_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     by_task = {row[0]: Figures(*(int(v or 0) for v in row[1:])) for row in task_rows}
     areas = db.session.scalars(

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,11 +29,16 @@ from coordination.views_util import attempt, int_arg
 from workflows.evaluation import COMPONENTS
 from workflows.traffic import TrafficRule
 
+if TYPE_CHECKING:
+    from markupsafe import Markup
+
+    from coordination.organizations.models import Mechanism
+
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _year(mechanism: Any) -> tuple[int, list[int]]:
+def _year(mechanism: Mechanism) -> tuple[int, list[int]]:
     today = local_today()
     years = queries.years(mechanism.id) or [today.year]
     year = int_arg(request.args, "year", low=2000, high=2100) or (
@@ -41,7 +47,7 @@ def _year(mechanism: Any) -> tuple[int, list[int]]:
     return year, years
 
 
-def area_chart(rows: list[queries.AreaRow]) -> Any:
+def area_chart(rows: list[queries.AreaRow]) -> Markup:
     return charts.bars(
         [(r.label, (r.figures.closed_percent or 0.0, r.figures.on_time_percent or 0.0)) for r in rows],
         [(_("Closed"), "bar-primary"), (_("Closed on time"), "bar-green")],
@@ -52,7 +58,7 @@ def area_chart(rows: list[queries.AreaRow]) -> Any:
 @bp.route("/")
 @cached_page
 @permissions.require(permissions.reads_everything)
-def overview() -> Any:
+def overview() -> ResponseReturnValue:
     mechanism = current_mechanism()
     year, years = _year(mechanism)
     party = int_arg(request.args, "party")
@@ -81,7 +87,7 @@ def overview() -> Any:
 
 @bp.route("/traffic-rule", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def traffic_rule() -> Any:
+def traffic_rule() -> ResponseReturnValue:
     """The lead departments set when a task turns yellow, as they set the evaluation rubric."""
     mechanism = current_mechanism()
     current = traffic_rule_of(mechanism)
@@ -110,7 +116,7 @@ def traffic_rule() -> Any:
 @bp.route("/units")
 @cached_page
 @permissions.require(permissions.reads_everything)
-def units() -> Any:
+def units() -> ResponseReturnValue:
     mechanism = current_mechanism()
     year, years = _year(mechanism)
     party = int_arg(request.args, "party")
@@ -126,7 +132,7 @@ def units() -> Any:
 
 @bp.route("/plans/<int:plan_id>")
 @permissions.require(permissions.reads_everything)
-def plan_progress(plan_id: int) -> Any:
+def plan_progress(plan_id: int) -> ResponseReturnValue:
     plan = db.get_or_404(AnnualPlan, plan_id)
     today = local_today()
     burndown = queries.burndown(plan, today)
@@ -165,7 +171,7 @@ def _scope() -> evaluation.Scope:
 
 @bp.route("/print")
 @permissions.require(permissions.reads_everything)
-def print_view() -> Any:
+def print_view() -> ResponseReturnValue:
     """The report as a printable page (the browser prints it or saves a PDF), charts included."""
     mechanism = current_mechanism()
     scope = _scope()
@@ -183,7 +189,7 @@ def print_view() -> Any:
 
 @bp.route("/report.xlsx")
 @permissions.require(permissions.reads_everything)
-def report() -> Any:
+def report() -> ResponseReturnValue:
     """The workbook straight away, for a year of ordinary size; large ones go through the job."""
     content = generation.content(current_mechanism(), _scope(), local_today())
     return send_file(
@@ -193,7 +199,7 @@ def report() -> Any:
 
 @bp.route("/reports", methods=["GET", "POST"])
 @permissions.require(permissions.reads_everything)
-def reports() -> Any:
+def reports() -> ResponseReturnValue:
     mechanism = current_mechanism()
     if request.method == "POST":
         scope = _scope()
@@ -236,7 +242,7 @@ def _report(report_id: int) -> GeneratedReport:
 
 @bp.route("/reports/<int:report_id>/status")
 @permissions.require(permissions.reads_everything)
-def report_status(report_id: int) -> Any:
+def report_status(report_id: int) -> ResponseReturnValue:
     row = _report(report_id)
     return jsonify(
         state=row.state,
@@ -249,7 +255,7 @@ def report_status(report_id: int) -> Any:
 
 @bp.route("/reports/<int:report_id>/download")
 @permissions.require(permissions.reads_everything)
-def report_download(report_id: int) -> Any:
+def report_download(report_id: int) -> ResponseReturnValue:
     row = _report(report_id)
     path = generation.path_of(row) if row.state == "done" else None
     if path is None or not path.exists():

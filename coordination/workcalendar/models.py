@@ -8,14 +8,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
-from coordination.extensions import db
+from coordination.extensions import Model
 
 SOURCE_PACKAGE = "chinesecalendar"  # loaded at seed time from the package
 SOURCE_NOTICE = "notice"  # entered by an administrator as the notice reads
 SOURCE_FILE = "holiday_cn"  # imported from a holiday-cn JSON file
 
 
-class CalendarYear(db.Model):
+class CalendarYear(Model):
     """A year whose arrangement is confirmed; a year without a row is not (Monday–Friday)."""
 
     __tablename__ = "calendar_years"
@@ -32,7 +32,7 @@ class CalendarYear(db.Model):
     confirmed_by: Mapped[User | None] = relationship()
 
 
-class CalendarDayRow(db.Model):
+class CalendarDayRow(Model):
     """A day that differs from Monday–Friday (a holiday, an adjusted working day), named."""
 
     __tablename__ = "calendar_days"

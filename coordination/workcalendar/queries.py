@@ -37,7 +37,7 @@ def _stored() -> WorkCalendar:
     key = tuple(years.items())
     cached = current_app.extensions.get(_CACHE_KEY)
     if cached is None or cached[0] != key:
-        rows = db.session.execute(select(CalendarDayRow.day, CalendarDayRow.is_workday)).all()
+        rows = db.session.execute(select(CalendarDayRow.day, CalendarDayRow.is_workday)).tuples().all()
         cached = (key, WorkCalendar(dict(rows), frozenset(years)))
         current_app.extensions[_CACHE_KEY] = cached
     return cached[1]
@@ -93,14 +93,18 @@ def year_statuses(around: date | None = None) -> list[YearStatus]:
             select(CalendarDayRow.year, func.count())
             .where(CalendarDayRow.is_workday.is_(False))
             .group_by(CalendarDayRow.year)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     adjusted = dict(
         db.session.execute(
             select(CalendarDayRow.year, func.count())
             .where(CalendarDayRow.is_workday.is_(True))
             .group_by(CalendarDayRow.year)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     years = set(rows) | {today.year, today.year + 1}
     return [

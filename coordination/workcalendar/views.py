@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,7 +45,7 @@ def explain(error: ArrangementError) -> str:
 
 @bp.route("")
 @permissions.require(permissions.can_administer)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     return render_template("workcalendar/index.html", years=queries.year_statuses())
 
 
@@ -54,7 +55,7 @@ def _year_or_404(year: int) -> int:
     return year
 
 
-def _months(year: int, days: dict[date, CalendarDay]) -> list[dict[str, Any]]:
+def _months(year: int, days: dict[date, CalendarDay]) -> list[dict[str, object]]:
     """The year as month grids (weeks from Monday), each day with what kind of day it is."""
     grid = month_calendar.Calendar(firstweekday=0)
     months = []
@@ -123,7 +124,7 @@ def _from_payload(year: int, payload: str) -> tuple[list[CalendarDay], str]:
 
 @bp.route("/<int:year>", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
-def year(year: int) -> Any:
+def year(year: int) -> ResponseReturnValue:
     year = _year_or_404(year)
     form = ArrangementForm()
     confirm = ConfirmForm()
