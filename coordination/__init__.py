@@ -138,8 +138,8 @@ def _register_blueprints(app: Flask) -> None:
 def _connect_subscribers() -> None:
     """Working days come from the calendar the administrators keep; packages that follow other
     packages' domain events connect their receivers on import."""
-    from coordination.assignments import calendar_review  # noqa: F401
-    from coordination.reminders import subscribers  # noqa: F401
+    from coordination.assignments import subscribers as _assignments  # noqa: F401
+    from coordination.reminders import subscribers as _reminders  # noqa: F401
     from coordination.workcalendar import queries as work_calendar
     from workflows import workdays
 
