@@ -129,9 +129,15 @@ def adopted_plan(tasks: int, units: int = 40, year: int | None = None):
     execution = db.session.scalars(
         select(Body).where(Body.tier == Tier.EXECUTION, Body.active.is_(True)).order_by(Body.id)
     ).all()
-    sides = [[b for b in execution if b.party_id == p][: units // 2] for p in sorted({b.party_id for b in execution})]
+    sides = [
+        [b for b in execution if b.party_id == p][: units // 2]
+        for p in sorted({b.party_id for b in execution})
+    ]
+    have = set(db.session.scalars(select(User.username)))
     for body_ in sides[0] + sides[1]:
         for head in (False, True):
+            if f"u{body_.id}{'h' if head else 'l'}" in have:
+                continue
             person = User(username=f"u{body_.id}{'h' if head else 'l'}", name=body_.name_zh[:50], email="")
             person.password_hash = "x"
             person.set_roles({Role.LIAISON})

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from blinker import NamedSignal
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.datastructures import FileStorage
@@ -25,6 +25,7 @@ from coordination.assignments.models import (
 )
 from coordination.audit.operations import record, record_many, snapshot
 from coordination.auth.models import User
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.operations import CONFLICT, ConflictError, OperationError, advance, check_version
 from coordination.organizations.queries import date_refusal
@@ -96,7 +97,7 @@ def _create_all(
         return []
     db.session.flush()
     newest = db.session.scalar(select(func.max(Assignment.id))) or 0
-    db.session.execute(insert(Assignment), rows)
+    insert_rows(Assignment.__table__, rows)
     created = list(
         db.session.scalars(
             select(Assignment).where(loaded_by, Assignment.id > newest).order_by(Assignment.id)

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
 
 from coordination.audit.models import AuditEvent
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 
@@ -96,7 +96,7 @@ def record_many(
         for obj, summary, after in entries
     ]
     if rows:
-        db.session.execute(insert(AuditEvent), rows)
+        insert_rows(AuditEvent.__table__, rows)
 
 
 def set_active(obj: Any, active: bool, kind: str, summary: str) -> None:

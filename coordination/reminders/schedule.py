@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from coordination.assignments.models import Assignment
 from coordination.auth.models import Membership, Role, User, UserRole
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
 from coordination.organizations.models import Body, Mechanism, Tier
@@ -159,7 +160,7 @@ def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, 
             )
     fresh = [{"dedupe_key": key, **values} for key, values in want.items() if key not in existing]
     if fresh:
-        db.session.execute(insert(Reminder.__table__), fresh)  # Core: no ORM bookkeeping per row
+        insert_rows(Reminder.__table__, fresh)
     for moment in sorted({r["due_at"] for r in fresh} | {want[key]["due_at"] for key in [*revived, *moved]}):
         _wake_at(moment)
 
