@@ -16,7 +16,9 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from coordination import cli, errors, navigation, page_cache, permissions
-from coordination.assignments import calendar_review  # noqa: F401
+
+# Receivers of domain events connect when their modules are imported.
+from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401
 from coordination.assignments.views import bp as assignments_bp
 from coordination.audit.views import bp as audit_bp
 from coordination.auth.views import bp as auth_bp
@@ -30,7 +32,7 @@ from coordination.meetings.views import bp as meetings_bp
 from coordination.notifications.views import bp as rsvp_bp
 from coordination.organizations.views import bp as organizations_bp
 from coordination.plans.views import bp as plans_bp
-from coordination.reminders import subscribers  # noqa: F401
+from coordination.reminders import subscribers as reminder_subscribers  # noqa: F401
 from coordination.reminders.views import bp as reminders_bp
 from coordination.reminders.views import unread_count
 from coordination.supervision import key_tasks  # noqa: F401  (its page joins the framework blueprint)

@@ -115,3 +115,55 @@ def issued_plan(items: int = 1):
     plans.issue(plan, lead, "沪合作办〔2026〕1号")
     db.session.commit()
     return plan
+
+
+def adopted_plan(tasks: int, units: int = 40, year: int | None = None):
+    """An adopted plan (ready to issue) of `tasks` tasks spread over `units` execution units, two
+    per item (a lead on one side, a co-operating unit on the other), each unit with a liaison and
+    a head so reminders have recipients: the shape a real year's plan has, at any size."""
+    from coordination.auth.models import Membership, Role, User
+    from coordination.organizations.models import Tier
+
+    mechanism_ = mechanism()
+    lead = user("lead.sh")
+    execution = db.session.scalars(
+        select(Body).where(Body.tier == Tier.EXECUTION, Body.active.is_(True)).order_by(Body.id)
+    ).all()
+    sides = [
+        [b for b in execution if b.party_id == p][: units // 2]
+        for p in sorted({b.party_id for b in execution})
+    ]
+    have = set(db.session.scalars(select(User.username)))
+    for body_ in sides[0] + sides[1]:
+        for head in (False, True):
+            if f"u{body_.id}{'h' if head else 'l'}" in have:
+                continue
+            person = User(username=f"u{body_.id}{'h' if head else 'l'}", name=body_.name_zh[:50], email="")
+            person.password_hash = "x"
+            person.set_roles({Role.LIAISON})
+            person.memberships = [Membership(body=body_, is_head=head)]
+            db.session.add(person)
+    key_tasks = db.session.scalars(select(KeyTask).where(KeyTask.mechanism_id == mechanism_.id)).all()
+    plan = plans.create_plan(mechanism_, year or local_today().year + 1, "工作要点", lead)
+    for i in range(tasks // 2):
+        side = i % 2
+        plans.add_item(
+            plan,
+            plans.ItemData(
+                key_task_id=key_tasks[i % len(key_tasks)].id,
+                title=f"合作事项{i + 1}",
+                deadline=None if i % 3 == 0 else later(60 + i % 200),
+                deadline_workdays=20 + i % 40 if i % 3 == 0 else None,
+                lead_body_ids=[sides[side][i % len(sides[side])].id],
+                cooperating_body_ids=[sides[1 - side][(i * 7) % len(sides[1 - side])].id],
+            ),
+            lead,
+            revision=False,
+        )
+    db.session.commit()
+    m = meeting(-1)
+    plans.submit_to_meeting(plan, m, lead)
+    hold(m)
+    plans.adopt(plan, lead)
+    db.session.commit()
+    return plan

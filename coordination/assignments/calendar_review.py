@@ -13,7 +13,6 @@ from datetime import date
 
 from sqlalchemy import exists, select, update
 
-from coordination import signals
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.extensions import db
 from coordination.plans.models import AnnualPlan, PlanItem
@@ -69,13 +68,3 @@ def settle_review_flags() -> None:
             .execution_options(synchronize_session=False)
         )
         work_calendar.forget()
-
-
-@signals.calendar_changed.connect
-def _flag_review(year: int, **_: object) -> None:
-    if deadline_changes():
-        row = db.session.get(CalendarYear, year)
-        if row is not None:
-            row.review_pending = True
-            db.session.flush()
-            work_calendar.forget()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from blinker import NamedSignal
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.datastructures import FileStorage
 
-from coordination import permissions
+from coordination import permissions, signals
 from coordination.assignments import storage
+from coordination.assignments.calendar_review import deadline_changes, settle_review_flags
 from coordination.assignments.models import (
     Assignment,
     Attachment,
@@ -19,43 +23,134 @@ from coordination.assignments.models import (
     ProgressReport,
     SourceKind,
 )
-from coordination.audit.operations import record, snapshot
+from coordination.audit.operations import record, record_many, snapshot
 from coordination.auth.models import User
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.operations import CONFLICT, ConflictError, OperationError, advance, check_version
 from coordination.organizations.queries import date_refusal
-from coordination.plans.models import PlanItem
+from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.plans.operations import PlannedAssignment, preview_issue, resolve_deadline
 from coordination.timeutil import local_today, utcnow
 from workflows import assignment as flow
 from workflows import extension as extension_flow
 
 FIELDS = ("state", "current_deadline", "percent_complete", "quality", "return_reason", "cancel_reason")
+CREATED_FIELDS = ("body_id", "role", "title", "original_deadline", "state")
 
 
-def create(planned: Any, mechanism_id: int, actor: User) -> Assignment:
-    """One assignment for one unit on one plan item (called when the plan is issued)."""
-    assignment = Assignment(
-        mechanism_id=mechanism_id,
-        source=SourceKind.PLAN_ITEM.value,
-        plan_item_id=planned.item.id,
-        key_task_id=planned.item.key_task_id,
-        body_id=planned.body.id,
-        role=planned.role,
-        title=planned.item.title,
-        original_deadline=planned.deadline,
-        current_deadline=planned.deadline,
-    )
-    db.session.add(assignment)
+class _Event(Protocol):
+    """A meeting or a visit, as far as its tasks need it."""
+
+    @property
+    def mechanism_id(self) -> int: ...
+
+
+class Decision(Protocol):
+    """A meeting's decision (议定事项) to be turned into tasks (meetings sit above this layer)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def deadline(self) -> date: ...
+    @property
+    def body_ids(self) -> list[int]: ...
+    @property
+    def key_task_id(self) -> int | None: ...
+    @property
+    def meeting(self) -> _Event: ...
+
+
+class Outcome(Protocol):
+    """A visit's outcome (agreement or matter agreed) to be turned into tasks."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def deadline(self) -> date: ...
+    @property
+    def body_ids(self) -> list[int]: ...
+    @property
+    def key_task_id(self) -> int | None: ...
+    @property
+    def visit(self) -> _Event: ...
+
+
+def _create_all(
+    rows: list[dict[str, object]],
+    mechanism_id: int,
+    actor: User,
+    *,
+    source: str,
+    loaded_by: ColumnElement[bool],
+    summary: Callable[[Assignment], str],
+    fields: tuple[str, ...] = CREATED_FIELDS,
+) -> list[Assignment]:
+    """Many tasks in a handful of statements, whatever their number: one INSERT, one SELECT
+    loading them back (`loaded_by` picks them among the rows newer than before the insert), one
+    INSERT of their audit events, and one `assignments_created` for whoever follows new tasks."""
+    if not rows:
+        return []
     db.session.flush()
-    record(
+    newest = db.session.scalar(select(func.max(Assignment.id))) or 0
+    insert_rows(Assignment.__table__, rows)
+    created = list(
+        db.session.scalars(
+            select(Assignment).where(loaded_by, Assignment.id > newest).order_by(Assignment.id)
+        )
+    )
+    record_many(
         "assignment.create",
-        assignment,
-        summary=f"{planned.body.name_zh} · {assignment.title}",
-        after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state"),
+        [(a, summary(a), snapshot(a, *fields)) for a in created],
         actor_id=actor.id,
     )
-    _reschedule(assignment)
-    return assignment
+    signals.send(
+        signals.assignments_created,
+        mechanism_id,
+        actor_id=actor.id,
+        assignment_ids=[a.id for a in created],
+        source=source,
+    )
+    return created
+
+
+def _planned_rows(planned: list[PlannedAssignment], mechanism_id: int) -> list[dict[str, object]]:
+    return [
+        {
+            "mechanism_id": mechanism_id,
+            "source": SourceKind.PLAN_ITEM.value,
+            "plan_item_id": p.item.id,
+            "key_task_id": p.item.key_task_id,
+            "body_id": p.body.id,
+            "role": p.role,
+            "title": p.item.title,
+            "original_deadline": p.deadline,
+            "current_deadline": p.deadline,
+        }
+        for p in planned
+    ]
+
+
+def _plan_summary(assignment: Assignment) -> str:
+    return f"{assignment.body.name_zh} · {assignment.title}"
+
+
+def create_for_plan(plan: AnnualPlan, actor: User) -> list[Assignment]:
+    """The tasks of a plan being issued: one per lead and per co-operating unit of each item
+    (exactly what preview_issue showed), in one batch."""
+    items = select(PlanItem.id).where(PlanItem.plan_id == plan.id)
+    return _create_all(
+        _planned_rows(preview_issue(plan, plan.issued_on), plan.mechanism_id),
+        plan.mechanism_id,
+        actor,
+        source="plan",
+        loaded_by=Assignment.plan_item_id.in_(items.scalar_subquery()),
+        summary=_plan_summary,
+    )
 
 
 def _create_for_units(
@@ -67,36 +162,35 @@ def _create_for_units(
     deadline: date,
     body_ids: list[int],
     key_task_id: int | None,
-    **link: int,
+    link: InstrumentedAttribute[int | None],
+    link_id: int,
 ) -> list[Assignment]:
-    created = []
-    for body_id in body_ids:
-        assignment = Assignment(
-            mechanism_id=mechanism_id,
-            source=source.value,
-            key_task_id=key_task_id,
-            body_id=body_id,
-            role="lead",
-            title=title[:200],
-            original_deadline=deadline,
-            current_deadline=deadline,
-            **link,
-        )
-        db.session.add(assignment)
-        db.session.flush()
-        record(
-            "assignment.create",
-            assignment,
-            summary=title[:200],
-            after=snapshot(assignment, "body_id", "role", "title", "original_deadline", "state", "source"),
-            actor_id=actor.id,
-        )
-        _reschedule(assignment)
-        created.append(assignment)
-    return created
+    rows: list[dict[str, object]] = [
+        {
+            "mechanism_id": mechanism_id,
+            "source": source.value,
+            "key_task_id": key_task_id,
+            "body_id": body_id,
+            "role": "lead",
+            "title": title[:200],
+            "original_deadline": deadline,
+            "current_deadline": deadline,
+            link.key: link_id,
+        }
+        for body_id in body_ids
+    ]
+    return _create_all(
+        rows,
+        mechanism_id,
+        actor,
+        source="decision" if source == SourceKind.DECISION else "outcome",
+        loaded_by=link == link_id,
+        summary=lambda _a: title[:200],
+        fields=(*CREATED_FIELDS, "source"),
+    )
 
 
-def create_from_decision(decision: Any, actor: User) -> list[Assignment]:
+def create_from_decision(decision: Decision, actor: User) -> list[Assignment]:
     """A meeting's decision (议定事项) becomes a task for each named unit."""
     return _create_for_units(
         SourceKind.DECISION,
@@ -106,11 +200,12 @@ def create_from_decision(decision: Any, actor: User) -> list[Assignment]:
         deadline=decision.deadline,
         body_ids=decision.body_ids,
         key_task_id=decision.key_task_id,
-        decision_id=decision.id,
+        link=Assignment.decision_id,
+        link_id=decision.id,
     )
 
 
-def create_from_outcome(outcome: Any, actor: User) -> list[Assignment]:
+def create_from_outcome(outcome: Outcome, actor: User) -> list[Assignment]:
     """A visit's outcome (agreement or matter agreed) becomes a task for each named unit."""
     return _create_for_units(
         SourceKind.VISIT,
@@ -120,33 +215,36 @@ def create_from_outcome(outcome: Any, actor: User) -> list[Assignment]:
         deadline=outcome.deadline,
         body_ids=outcome.body_ids,
         key_task_id=outcome.key_task_id,
-        visit_outcome_id=outcome.id,
+        link=Assignment.visit_outcome_id,
+        link_id=outcome.id,
     )
 
 
 def sync_item(item: PlanItem, actor: User, reason: str) -> None:
     """After an amendment of an issued plan: new units get assignments, removed units' open
-    assignments are cancelled, and a moved deadline moves the current (not the original) one."""
-    from coordination.plans.operations import PlannedAssignment, resolve_deadline
-
-    deadline = resolve_deadline(item, item.plan.issued_on or local_today())
-    existing = {
-        a.body_id: a for a in db.session.scalars(select(Assignment).where(Assignment.plan_item_id == item.id))
+    assignments are cancelled (through the workflow, as any cancellation), and a moved deadline
+    moves the current (not the original) one."""
+    plan = item.plan
+    deadline = resolve_deadline(item, plan.issued_on or local_today())
+    existing = {  # the newest per unit: a unit removed and named again has a cancelled one too
+        a.body_id: a
+        for a in db.session.scalars(
+            select(Assignment).where(Assignment.plan_item_id == item.id).order_by(Assignment.id)
+        )
     }
     wanted = {u.body_id: u for u in item.units}
+    new: list[PlannedAssignment] = []
     for body_id, unit in wanted.items():
         current = existing.get(body_id)
         if current is None or current.state == flow.AssignmentState.CANCELLED:
-            create(PlannedAssignment(item, unit.body, unit.role, deadline), item.plan.mechanism_id, actor)
+            new.append(PlannedAssignment(item, unit.body, unit.role, deadline))
             continue
-        changes = {}
+        changes: dict[str, object] = {}
         if current.title != item.title:
             changes["title"] = item.title
         if current.role != unit.role:
             changes["role"] = unit.role
-        if current.current_deadline != deadline and current.state not in {
-            s.value for s in flow.TERMINAL_STATES
-        }:
+        if current.current_deadline != deadline and current.state not in flow.TERMINAL_VALUES:
             changes["current_deadline"] = deadline
         if changes:
             before = {k: getattr(current, k) for k in changes}
@@ -160,21 +258,21 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
                 after=snapshot_dict(changes),
                 actor_id=actor.id,
             )
+            db.session.flush()
+            signals.send(signals.assignment_changed, current.id, actor_id=actor.id, fields=list(changes))
     for body_id, current in existing.items():
-        if body_id not in wanted and current.state not in {s.value for s in flow.TERMINAL_STATES}:
-            before = snapshot(current, *FIELDS)
-            current.state = flow.AssignmentState.CANCELLED.value
+        if body_id not in wanted and current.state not in flow.TERMINAL_VALUES:
+            before = _transition(current, "cancel", actor, None, reason=reason)
             current.cancel_reason = reason
-            record(
-                "assignment.cancel",
-                current,
-                summary=reason,
-                before=before,
-                after=snapshot(current, *FIELDS),
-                actor_id=actor.id,
-            )
-    for assignment in db.session.scalars(select(Assignment).where(Assignment.plan_item_id == item.id)):
-        _reschedule(assignment)
+            _audit(current, actor, "cancel", before, summary=reason, reason=reason)
+    _create_all(
+        _planned_rows(new, plan.mechanism_id),
+        plan.mechanism_id,
+        actor,
+        source="amendment",
+        loaded_by=Assignment.plan_item_id == item.id,
+        summary=_plan_summary,
+    )
 
 
 def snapshot_dict(values: dict[str, Any]) -> dict[str, Any]:
@@ -182,8 +280,8 @@ def snapshot_dict(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _transition(
-    assignment: Assignment, action: str, actor: User, expected_version: int | None, **context: Any
-) -> dict:
+    assignment: Assignment, action: str, actor: User, expected_version: int | None, **context: object
+) -> dict[str, Any]:
     check_version(assignment, expected_version)
     before = snapshot(assignment, *FIELDS)
     roles = permissions.assignment_roles(actor, assignment)
@@ -191,16 +289,28 @@ def _transition(
     return before
 
 
-def _reschedule(assignment: Assignment) -> None:
-    """Reminders follow every change of state or deadline, in the same transaction."""
-    from coordination.reminders.schedule import sync_assignment
+# What each audited action tells those who follow tasks (resume is work started again).
+EVENTS: dict[str, NamedSignal] = {
+    "acknowledge": signals.assignment_acknowledged,
+    "start": signals.assignment_started,
+    "resume": signals.assignment_started,
+    "submit_completion": signals.completion_submitted,
+    "close": signals.assignment_closed,
+    "return": signals.assignment_returned,
+    "cancel": signals.assignment_cancelled,
+}
 
-    db.session.flush()
-    sync_assignment(assignment)
 
-
-def _audit(assignment: Assignment, actor: User, action: str, before: dict, summary: str = "") -> None:
-    _reschedule(assignment)
+def _audit(
+    assignment: Assignment,
+    actor: User,
+    action: str,
+    before: dict[str, Any],
+    summary: str = "",
+    **payload: object,
+) -> None:
+    """The audit event of a state or deadline change, then the domain event that tells whoever
+    follows tasks (the reminder schedule among them)."""
     record(
         f"assignment.{action}",
         assignment,
@@ -209,6 +319,11 @@ def _audit(assignment: Assignment, actor: User, action: str, before: dict, summa
         after=snapshot(assignment, *FIELDS),
         actor_id=actor.id,
     )
+    db.session.flush()
+    signal = EVENTS.get(action, signals.assignment_changed)
+    if signal is signals.assignment_changed:
+        payload.setdefault("fields", ["current_deadline"])
+    signals.send(signal, assignment.id, actor_id=actor.id, **payload)
 
 
 def acknowledge(assignment: Assignment, actor: User, *, expected_version: int | None = None) -> None:
@@ -293,6 +408,7 @@ def report_progress(
         after=after,
         actor_id=actor.id,
     )
+    signals.send(signals.assignment_reported, assignment.id, actor_id=actor.id, update_id=report.id)
     return report
 
 
@@ -343,6 +459,7 @@ def request_extension(
         after={"extension_id": request.id, "requested_date": requested_date.isoformat()},
         actor_id=actor.id,
     )
+    signals.send(signals.extension_requested, assignment.id, actor_id=actor.id, request_id=request.id)
     return request
 
 
@@ -374,7 +491,6 @@ def decide_extension(
     before = snapshot(assignment, *FIELDS)
     if approve:
         assignment.current_deadline = request.requested_date  # the original deadline stays
-        _reschedule(assignment)
     record(
         f"assignment.extension_{'approve' if approve else 'reject'}",
         assignment,
@@ -382,6 +498,10 @@ def decide_extension(
         before=before,
         after=snapshot(assignment, *FIELDS) | {"extension_id": request.id},
         actor_id=actor.id,
+    )
+    db.session.flush()
+    signals.send(
+        signals.extension_decided, assignment.id, actor_id=actor.id, request_id=request.id, granted=approve
     )
 
 
@@ -443,21 +563,19 @@ def return_for_rework(
 ) -> None:
     before = _transition(assignment, "return", actor, expected_version, reason=reason)
     assignment.return_reason = reason.strip()
-    _audit(assignment, actor, "return", before, summary=reason.strip()[:200])
+    _audit(assignment, actor, "return", before, summary=reason.strip()[:200], reason=reason.strip())
 
 
 def cancel(assignment: Assignment, actor: User, *, reason: str, expected_version: int | None = None) -> None:
     before = _transition(assignment, "cancel", actor, expected_version, reason=reason)
     assignment.cancel_reason = reason.strip()
-    _audit(assignment, actor, "cancel", before, summary=reason.strip()[:200])
+    _audit(assignment, actor, "cancel", before, summary=reason.strip()[:200], reason=reason.strip())
 
 
 def recount_deadlines(assignment_ids: set[int], reason: str, actor: User) -> int:
     """Move the current deadlines of the chosen tasks to what the working-day calendar now gives
     (the original deadlines stay, as evaluation counts against them). Tasks no longer on the
     review list (moved by someone else meanwhile, closed) are left alone."""
-    from coordination.assignments.calendar_review import deadline_changes, settle_review_flags
-
     if not reason.strip():
         raise OperationError(_("Give a reason."), field="reason")
     if not assignment_ids:
@@ -475,6 +593,7 @@ def recount_deadlines(assignment_ids: set[int], reason: str, actor: User) -> int
             "deadline_recount",
             before,
             summary=f"{change.current} → {change.counted} · {reason.strip()}"[:300],
+            fields=["current_deadline"],
         )
         moved += 1
     settle_review_flags()

@@ -15,6 +15,7 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.plans.models import PlanItem
 from coordination.timeutil import closed_by, days_from, local_date, local_date_of
 from coordination.views_util import date_arg, int_arg, search_arg
 from workflows.assignment import OPEN_VALUES, TERMINAL_VALUES, AssignmentState
@@ -212,6 +213,18 @@ def history(assignment: Assignment) -> list[AuditEvent]:
             select(AuditEvent)
             .where(AuditEvent.object_type == "assignments", AuditEvent.object_id == assignment.id)
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
+
+
+def of_plan(plan_id: int) -> list[Assignment]:
+    """Every task a plan's issue (and its amendments) created, in the order they were made."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
+            .where(PlanItem.plan_id == plan_id)
+            .order_by(Assignment.id)
         )
     )
 

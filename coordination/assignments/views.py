@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from coordination import permissions
 from coordination.assignments import operations, queries, storage
+from coordination.assignments.calendar_review import deadline_changes
 from coordination.assignments.forms import (
     CloseForm,
     CompletionForm,
@@ -393,8 +394,6 @@ def attachment(attachment_id: int) -> Any:
 @permissions.require(permissions.can_manage_plans)
 def calendar_review() -> Any:
     """Deadlines counted in working days that the calendar now counts differently."""
-    from coordination.assignments.calendar_review import deadline_changes
-
     form = RecountForm()
     if form.validate_on_submit():
         chosen = {int(value) for value in request.form.getlist("assignment") if value.isdigit()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, Protocol
@@ -11,6 +11,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from coordination.audit.models import AuditEvent
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.timeutil import utcnow
 
@@ -84,6 +85,34 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(
+    action: str, entries: Iterable[tuple[Recorded, str, dict[str, Any] | None]], *, actor_id: int | None
+) -> None:
+    """One INSERT for many events of one action, each (object, summary, after): the tasks of a
+    plan being issued. What is pending in the session is written first, so the log keeps the
+    order things happened in."""
+    db.session.flush()
+    at = utcnow()
+    ip = request.remote_addr if has_request_context() else None
+    actor_id = actor_id if actor_id is not None else _current_actor_id()
+    rows = [
+        {
+            "at": at,
+            "action": action,
+            "object_type": obj.__tablename__,
+            "object_id": obj.id,
+            "summary": summary[:300],
+            "before": None,
+            "after": after,
+            "actor_id": actor_id,
+            "ip": ip,
+        }
+        for obj, summary, after in entries
+    ]
+    if rows:
+        insert_rows(AuditEvent.__table__, rows)
 
 
 def set_active(obj: Switchable, active: bool, kind: str, summary: str) -> None:

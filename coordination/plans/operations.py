@@ -9,12 +9,15 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from coordination import permissions, signals
+from coordination.audit.models import AuditEvent
 from coordination.audit.operations import record, snapshot
 from coordination.auth.models import Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.labels import PLAN_STATE_LABELS
 from coordination.meetings.models import AgendaItem, Meeting
-from coordination.operations import OperationError, advance, check_version, claim
+from coordination.operations import OperationError, advance, check_version, claim, explain
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.organizations.queries import date_refusal
 from coordination.plans import revisions
@@ -29,15 +32,13 @@ from coordination.plans.models import (
 )
 from coordination.timeutil import local_today, utcnow
 from workflows import plan as plan_flow
-from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY
+from workflows.base import ROLE_ADMIN, ROLE_LEAD_DEPARTMENT, ROLE_SECRETARY, InvalidTransition
 from workflows.workdays import add_workdays
 
 PLAN_FIELDS = ("year", "title", "state", "meeting_id", "document_number")
 
 
 def plan_roles(user: User) -> set[str]:
-    from coordination import permissions
-
     roles = set()
     if permissions.is_admin(user):
         roles.add(ROLE_ADMIN)
@@ -108,10 +109,6 @@ BEYOND_DRAFTING = ("plan.start_consultation", "plan.submit", "plan.adopt", "plan
 def withdraw(plan: AnnualPlan, actor: User, *, expected_version: int | None) -> None:
     """撤回: a draft with nothing but drafting behind it is removed with its items and
     revisions; the audit log keeps what it held. The year is free for a new plan."""
-    from coordination.audit.models import AuditEvent
-    from coordination.operations import explain
-    from workflows.base import InvalidTransition
-
     check_version(plan, expected_version)
     left_draft = bool(
         db.session.scalar(
@@ -237,9 +234,7 @@ def _require_editable(plan: AnnualPlan, amendment_reason: str | None) -> None:
     raise OperationError(_("The plan is %(state)s and cannot be edited.", state=state_label(state)))
 
 
-def state_label(state: Any) -> str:
-    from coordination.labels import PLAN_STATE_LABELS
-
+def state_label(state: plan_flow.PlanState | str) -> str:
     return str(PLAN_STATE_LABELS[plan_flow.PlanState(state)])
 
 
@@ -283,11 +278,8 @@ def add_item(
     _apply(item, data)
     db.session.flush()
     after = revisions.snapshot_item(item)
-    if amendment_reason:
-        from coordination.assignments import operations as assignment_ops
-
-        assignment_ops.sync_item(item, actor, amendment_reason)
     _recorded_change(plan, actor, "plan.item_add", item, None, after, amendment_reason, revision=revision)
+    _amended(plan, actor, item, "added", amendment_reason)
     return item
 
 
@@ -309,11 +301,17 @@ def update_item(
     after = revisions.snapshot_item(item)
     if before == after:
         return
-    if amendment_reason:
-        from coordination.assignments import operations as assignment_ops
-
-        assignment_ops.sync_item(item, actor, amendment_reason)
     _recorded_change(plan, actor, "plan.item_update", item, before, after, amendment_reason)
+    _amended(plan, actor, item, "changed", amendment_reason)
+
+
+def _amended(plan: AnnualPlan, actor: User, item: PlanItem, change: str, reason: str | None) -> None:
+    """An issued plan's item changed: its tasks follow (assignments subscribe)."""
+    if reason:
+        db.session.flush()
+        signals.send(
+            signals.plan_amended, plan.id, actor_id=actor.id, item_id=item.id, change=change, reason=reason
+        )
 
 
 def delete_item(item: PlanItem, actor: User, *, expected_version: int | None) -> None:
@@ -355,7 +353,7 @@ def _recorded_change(
     )
 
 
-def _transition(plan: AnnualPlan, action: str, actor: User, **context: Any) -> None:
+def _transition(plan: AnnualPlan, action: str, actor: User, **context: object) -> None:
     before = snapshot(plan, *PLAN_FIELDS)
     advance(plan, plan_flow.TRANSITIONS, action, plan_roles(actor), context)
     record(
@@ -370,6 +368,7 @@ def _transition(plan: AnnualPlan, action: str, actor: User, **context: Any) -> N
 
 def start_consultation(plan: AnnualPlan, actor: User) -> None:
     _transition(plan, "start_consultation", actor, item_count=len(plan.items))
+    signals.send(signals.plan_consultation_started, plan.id, actor_id=actor.id)
 
 
 def return_to_draft(plan: AnnualPlan, actor: User) -> None:
@@ -401,6 +400,7 @@ def submit_to_meeting(plan: AnnualPlan, meeting: Meeting | None, actor: User) ->
             plan_id=plan.id,
         )
     )
+    signals.send(signals.plan_submitted, plan.id, actor_id=actor.id, meeting_id=plan.meeting_id)
 
 
 def adopt(plan: AnnualPlan, actor: User) -> None:
@@ -413,6 +413,7 @@ def adopt(plan: AnnualPlan, actor: User) -> None:
     if meeting is None:  # the guard refuses adoption without a held meeting; this is for the type
         raise OperationError(_("Choose the joint meeting first."))
     plan.adopted_at = meeting.starts_at
+    signals.send(signals.plan_adopted, plan.id, actor_id=actor.id, meeting_id=plan.meeting_id)
 
 
 @dataclass(frozen=True)
@@ -439,19 +440,18 @@ def preview_issue(plan: AnnualPlan, issued_on: date | None = None) -> list[Plann
     ]
 
 
-def issue(plan: AnnualPlan, actor: User, document_number: str = "") -> list[Any]:
-    from coordination.assignments import operations as assignment_ops
-
+def issue(plan: AnnualPlan, actor: User, document_number: str = "") -> None:
+    """印发: the adopted plan goes out under its document number. Its tasks (one per unit of
+    each item, exactly as preview_issue shows) are the assignments layer's to create: it
+    subscribes to plan_issued and creates them in this transaction."""
     items_without_units = sum(1 for i in plan.items if not i.lead_units)
     _transition(plan, "issue", actor, items_without_units=items_without_units)
     plan.issued_at = utcnow()
     plan.issued_on = local_today()
     plan.document_number = document_number.strip()
-    created = [
-        assignment_ops.create(p, plan.mechanism_id, actor) for p in preview_issue(plan, plan.issued_on)
-    ]
     save_revision(plan, actor, _("Issued"))
-    return created
+    db.session.flush()
+    signals.send(signals.plan_issued, plan.id, actor_id=actor.id, issued_on=plan.issued_on)
 
 
 def close(plan: AnnualPlan, actor: User) -> None:
@@ -460,8 +460,6 @@ def close(plan: AnnualPlan, actor: User) -> None:
 
 
 def add_comment(item: PlanItem, actor: User, text: str) -> ItemComment:
-    from coordination import permissions
-
     if not permissions.can_comment_on_plan(actor, item.plan):
         raise OperationError(_("Comments are taken only while the plan is in consultation."))
     if not text.strip():
@@ -478,14 +476,15 @@ def add_comment(item: PlanItem, actor: User, text: str) -> ItemComment:
         after={"item_id": item.id, "text": comment.text},
         actor_id=actor.id,
     )
+    signals.send(
+        signals.plan_commented, item.plan_id, actor_id=actor.id, item_id=item.id, comment_id=comment.id
+    )
     return comment
 
 
 def set_report_cadence(plan: AnnualPlan, actor: User, cadence: str) -> None:
-    """How often units report progress on this plan's tasks; their reminders follow."""
-    from coordination.assignments.models import Assignment
-    from coordination.reminders.schedule import sync_assignment
-
+    """How often units report progress on this plan's tasks; their reminders follow (the
+    reminder schedule subscribes)."""
     if cadence == plan.report_cadence:
         return
     before = {"report_cadence": plan.report_cadence}
@@ -498,11 +497,4 @@ def set_report_cadence(plan: AnnualPlan, actor: User, cadence: str) -> None:
         after={"report_cadence": cadence},
         actor_id=actor.id,
     )
-    db.session.flush()
-    tasks = (
-        select(Assignment)
-        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
-        .where(PlanItem.plan_id == plan.id)
-    )
-    for assignment in db.session.scalars(tasks):
-        sync_assignment(assignment)
+    signals.send(signals.plan_report_cadence_changed, plan.id, actor_id=actor.id, cadence=cadence)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 COMPARED_FIELDS = (
     "key_task",
     "title",
@@ -74,8 +76,6 @@ def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> RevisionDif
 
 
 def field_labels() -> dict[str, str]:
-    from flask_babel import gettext as _
-
     return {
         "key_task": _("Key task"),
         "title": _("Item"),

@@ -8,22 +8,30 @@ so a moved deadline yields new rows rather than silently editing old ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
+from coordination.assignments.models import Assignment
 from coordination.auth.models import Membership, Role, User, UserRole
+from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
-from coordination.organizations.models import Body, Tier
+from coordination.organizations.models import Body, Mechanism, Tier
+from coordination.reminders import delivery
 from coordination.reminders.models import Reminder
-from coordination.timeutil import LOCAL_TZ, local_today
+from coordination.timeutil import LOCAL_TZ, local_today, to_local
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders, send_time
 
+_T = TypeVar("_T")
+CHUNK = 500  # ids in one IN (…): well under every backend's limit on bound parameters
 
-def policy_of(mechanism: Any) -> Policy:
+
+def policy_of(mechanism: Mechanism | None) -> Policy:
     return Policy.from_dict(getattr(mechanism, "reminder_policy", None))
 
 
@@ -31,109 +39,203 @@ def due_at_utc(day: date) -> datetime:
     return send_time(day).replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
-def _users(*conditions: Any) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.active.is_(True), *conditions).distinct()))
+class Audiences:
+    """Who each audience of a unit's task is, looked up once per batch: the members of every unit
+    in it (two queries for the whole batch, not one per task and audience)."""
 
+    def __init__(self, bodies: Iterable[Body]) -> None:
+        self._bodies = {b.id: b for b in bodies}
+        self._unit: dict[int, list[int]] = {}
+        self._head: dict[int, list[int]] = {}
+        self._party: dict[tuple[int, str], list[int]] = {}
+        self._load_units()
+        self._load_parties()
 
-def recipients(assignment: Any, audience: str) -> list[User]:
-    body = assignment.body
-    members = select(Membership.user_id)
-    with_role = select(UserRole.user_id)
-    if audience == "unit":
-        return _users(
-            User.id.in_(members.where(Membership.body_id == body.id)),
-            User.id.in_(with_role.where(UserRole.role == Role.LIAISON.value)),
+    def _load_units(self) -> None:
+        liaison = (
+            select(UserRole.user_id)
+            .where(UserRole.user_id == User.id, UserRole.role == Role.LIAISON.value)
+            .exists()
         )
-    if audience == "unit_head":
-        return _users(User.id.in_(members.where(Membership.body_id == body.id, Membership.is_head.is_(True))))
-    tier = Tier.COORDINATION if audience == "lead_department" else Tier.DECISION
-    role = Role.LEAD_STAFF if audience == "lead_department" else Role.LEADER
-    bodies = select(Body.id).where(Body.party_id == body.party_id, Body.tier == tier)
-    return _users(
-        User.id.in_(members.where(Membership.body_id.in_(bodies))),
-        User.id.in_(with_role.where(UserRole.role == role.value)),
-    )
+        for body_ids in _chunks(sorted(self._bodies)):
+            rows = db.session.execute(
+                select(Membership.body_id, Membership.is_head, User.id, liaison)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.body_id.in_(body_ids), User.active.is_(True))
+                .order_by(User.id)
+            ).all()
+            for body_id, is_head, user_id, is_liaison in rows:
+                if is_liaison:
+                    _append(self._unit.setdefault(body_id, []), user_id)
+                if is_head:
+                    _append(self._head.setdefault(body_id, []), user_id)
+
+    def _load_parties(self) -> None:
+        parties = sorted({b.party_id for b in self._bodies.values()})
+        if not parties:
+            return
+        rows = db.session.execute(
+            select(Body.party_id, Body.tier, UserRole.role, User.id)
+            .join(Membership, Membership.body_id == Body.id)
+            .join(User, User.id == Membership.user_id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                Body.party_id.in_(parties),
+                User.active.is_(True),
+                or_(
+                    (Body.tier == Tier.COORDINATION.value) & (UserRole.role == Role.LEAD_STAFF.value),
+                    (Body.tier == Tier.DECISION.value) & (UserRole.role == Role.LEADER.value),
+                ),
+            )
+            .order_by(User.id)
+        ).all()
+        for party_id, tier, _role, user_id in rows:
+            audience = "lead_department" if tier == Tier.COORDINATION.value else "leadership"
+            _append(self._party.setdefault((party_id, audience), []), user_id)
+
+    def user_ids(self, body: Body, audience: str) -> list[int]:
+        if audience == "unit":
+            return self._unit.get(body.id, [])
+        if audience == "unit_head":
+            return self._head.get(body.id, [])
+        party_audience = "lead_department" if audience == "lead_department" else "leadership"
+        return self._party.get((body.party_id, party_audience), [])
 
 
-def _sync(scope: Any, wanted: dict[str, dict[str, Any]]) -> None:
-    """Insert wanted rows that do not exist yet, revive cancelled ones that apply again (a task
-    returned for rework), move pending ones whose morning changed, cancel pending rows of the
-    scope no longer wanted. Sent rows stay."""
-    keys = list(wanted)
-    found = db.session.execute(
-        select(Reminder.dedupe_key, Reminder.status, Reminder.due_at).where(Reminder.dedupe_key.in_(keys))
-    ).all()
+def _append(ids: list[int], user_id: int) -> None:
+    if not ids or ids[-1] != user_id:  # rows come ordered by user: a repeat is the same user
+        ids.append(user_id)
+
+
+def _chunks(values: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def recipients(assignment: Assignment, audience: str) -> list[User]:
+    ids = Audiences([assignment.body]).user_ids(assignment.body, audience)
+    return [u for u in (db.session.get(User, i) for i in ids) if u is not None]
+
+
+def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, dict[str, Any]]]) -> None:
+    """For each scope id (a task, a meeting, a visit) in `wanted`: insert wanted rows that do not
+    exist yet, revive cancelled ones that apply again (a task returned for rework), move pending
+    ones whose morning changed, cancel pending rows of the scope no longer wanted. Sent rows
+    stay. A whole batch costs a handful of statements, however many scopes it holds."""
+    want = {key: values for rows in wanted.values() for key, values in rows.items()}
+    found = []
+    for ids in _chunks(sorted(wanted)):
+        found += db.session.execute(
+            select(Reminder.dedupe_key, Reminder.status, Reminder.due_at).where(scope.in_(ids))
+        ).all()
     existing = {key: status for key, status, _due in found}
     # Same reminder, another morning: the working-day calendar changed under it. Not yet sent, so
     # it simply moves (a sent one is history).
-    moved = [key for key, status, due in found if status == "pending" and due != wanted[key]["due_at"]]
-    for key in moved:
+    moved = [
+        key
+        for key, status, due in found
+        if status == "pending" and key in want and due != want[key]["due_at"]
+    ]
+    if moved:
+        table = Reminder.__table__
         db.session.execute(
-            update(Reminder)
-            .where(Reminder.dedupe_key == key, Reminder.status == "pending")
-            .values(due_at=wanted[key]["due_at"], claim=None)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(table.c.dedupe_key == bindparam("key"), table.c.status == "pending")
+            .values(due_at=bindparam("due"), claim=None),
+            [{"key": key, "due": want[key]["due_at"]} for key in moved],
         )
-    db.session.execute(
-        update(Reminder)
-        .where(scope, Reminder.status == "pending", Reminder.dedupe_key.notin_(keys))
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
-    revived = [key for key, status in existing.items() if status == "cancelled"]
-    if revived:
-        db.session.execute(
-            update(Reminder)
-            .where(Reminder.dedupe_key.in_(revived))
-            .values(status="pending", claim=None)
-            .execution_options(synchronize_session=False)
-        )
-    fresh = [Reminder(dedupe_key=key, **values) for key, values in wanted.items() if key not in existing]
-    db.session.add_all(fresh)
-    for moment in sorted({r.due_at for r in fresh} | {wanted[key]["due_at"] for key in [*revived, *moved]}):
+    unwanted = [key for key, status, _due in found if status == "pending" and key not in want]
+    revived = [key for key, status in existing.items() if status == "cancelled" and key in want]
+    for keys, values in (
+        (unwanted, {"status": "cancelled"}),
+        (revived, {"status": "pending", "claim": None}),
+    ):
+        before = "pending" if values["status"] == "cancelled" else "cancelled"
+        for chunk in _chunks(keys):
+            db.session.execute(
+                update(Reminder)
+                .where(Reminder.dedupe_key.in_(chunk), Reminder.status == before)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    fresh = [{"dedupe_key": key, **values} for key, values in want.items() if key not in existing]
+    if fresh:
+        insert_rows(Reminder.__table__, fresh)
+    for moment in sorted({r["due_at"] for r in fresh} | {want[key]["due_at"] for key in [*revived, *moved]}):
         _wake_at(moment)
 
 
 def _wake_at(moment: datetime) -> None:
     """One scheduled delivery run per working morning (job ids dedupe it)."""
-    from coordination.reminders import delivery
-
     enqueue_after_commit(
         db.session(), delivery.run_due, job_id=f"reminders-{moment:%Y%m%d%H%M}", at=moment.replace(tzinfo=UTC)
     )
 
 
-def sync_assignment(assignment: Any) -> None:
+def sync_assignment(assignment: Assignment) -> None:
+    sync_assignments([assignment])
+
+
+def sync_assignments(assignments: Sequence[Assignment]) -> None:
+    """The reminders of many tasks at once (a plan issued, a policy changed): recipients looked
+    up once per unit, each reminder date counted once however many tasks share it, existing rows
+    read and new rows written in a few statements per batch."""
     today = local_today()
-    wanted: dict[str, dict[str, Any]] = {}
-    if assignment.state in OPEN_VALUES:
-        policy = policy_of(assignment.body.mechanism)
+    audiences = Audiences({a.body_id: a.body for a in assignments}.values())
+    policies: dict[int, Policy] = {}
+    schedules: dict[tuple[object, ...], list[tuple[Due, str, datetime]]] = {}
+    mornings: dict[date, datetime] = {}
+    wanted: dict[int, dict[str, dict[str, Any]]] = {}
+    for assignment in assignments:
+        rows = wanted[assignment.id] = {}
+        if assignment.state not in OPEN_VALUES:
+            continue
+        if assignment.mechanism_id not in policies:
+            policies[assignment.mechanism_id] = policy_of(assignment.body.mechanism)
         deadline = assignment.current_deadline
-        dues: list[Due] = deadline_reminders(deadline, policy)
         item = assignment.plan_item
-        if item is not None and item.plan.issued_on and item.plan.report_cadence:
-            # Periods that ended long ago have nothing left to send; counting from two months
-            # back keeps the periods counted (at most MAX_REPORT_PERIODS) the ones still to come.
-            start = max(item.plan.issued_on, today - timedelta(days=62))
-            dues += report_reminders(item.plan.report_cadence, start, deadline, policy)
-        audiences: dict[str, list[User]] = {}
-        for due in dues:
-            if due.on < today:
-                continue  # never send yesterday's reminder late
-            if due.audience not in audiences:  # once per audience, not once per reminder
-                audiences[due.audience] = recipients(assignment, due.audience)
-            people = audiences[due.audience]
-            stamp = due.extra[0] if due.extra else deadline.isoformat()
-            for user in people:
-                wanted[f"a{assignment.id}:{due.kind}:{stamp}:u{user.id}"] = {
+        plan = item.plan if item is not None else None
+        cadence = plan.report_cadence if plan is not None and plan.issued_on else None
+        # Periods that ended long ago have nothing left to send; counting from two months back
+        # keeps the periods counted (at most MAX_REPORT_PERIODS) the ones still to come.
+        start = max(plan.issued_on, today - timedelta(days=62)) if plan and plan.issued_on else None
+        key = (assignment.mechanism_id, deadline, cadence, start)
+        if key not in schedules:
+            schedules[key] = _dues(policies[assignment.mechanism_id], deadline, cadence, start, mornings)
+        for due, stamp, due_at in schedules[key]:
+            for user_id in audiences.user_ids(assignment.body, due.audience):
+                rows[f"a{assignment.id}:{due.kind}:{stamp}:u{user_id}"] = {
                     "kind": due.kind,
                     "audience": due.audience,
-                    "user_id": user.id,
+                    "user_id": user_id,
                     "assignment_id": assignment.id,
                     "subject": assignment.title[:300],
-                    "due_at": due_at_utc(due.on),
+                    "due_at": due_at,
                 }
-    _sync(Reminder.assignment_id == assignment.id, wanted)
+    _sync(Reminder.assignment_id, wanted)
+
+
+def _dues(
+    policy: Policy,
+    deadline: date,
+    cadence: str | None,
+    start: date | None,
+    mornings: dict[date, datetime],
+) -> list[tuple[Due, str, datetime]]:
+    """A task's reminders to come, each with the stamp its key carries and its morning (UTC,
+    counted once per day in `mornings`)."""
+    today = local_today()
+    dues: list[Due] = deadline_reminders(deadline, policy)
+    if cadence and start is not None:
+        dues += report_reminders(cadence, start, deadline, policy)
+    result = []
+    for due in dues:
+        if due.on < today:
+            continue  # never send yesterday's reminder late
+        if due.on not in mornings:
+            mornings[due.on] = due_at_utc(due.on)
+        result.append((due, due.extra[0] if due.extra else deadline.isoformat(), mornings[due.on]))
+    return result
 
 
 def sync_event(
@@ -162,12 +264,10 @@ def sync_event(
                     "subject": event.title[:300],
                     "due_at": due_at_utc(due.on),
                 }
-    _sync(getattr(Reminder, field) == event.id, wanted)
+    _sync(getattr(Reminder, field), {event.id: wanted})
 
 
 def sync_meeting(meeting: Any) -> None:
-    from coordination.timeutil import to_local
-
     sync_event(
         meeting,
         attendees=meeting.attendees,

@@ -18,6 +18,7 @@ from itertools import count
 from sqlalchemy import select
 
 from coordination.assignments import operations as tasks
+from coordination.assignments import queries as task_queries
 from coordination.assignments.models import Assignment
 from coordination.audit.operations import record
 from coordination.auth.models import Membership, Role, User
@@ -392,7 +393,8 @@ class Replay:
 
     def issue(self, year: int, day: date, document_number: str, items: Sequence[Item]) -> date:
         def act() -> None:
-            self._remember(year, plans.issue(self.plan[year], self.user["lead.sh"], document_number))
+            plans.issue(self.plan[year], self.user["lead.sh"], document_number)
+            self._remember(year, task_queries.of_plan(self.plan[year].id))
 
         day = next_workday(day)
         self.at(day, "15:00", act)
