@@ -16,9 +16,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from coordination import cli, errors, navigation, page_cache, permissions
-
-# Receivers of domain events connect when their modules are imported.
-from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401
+from coordination.assignments import plan_pages  # noqa: F401  (the plan pages join on import)
+from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401  (receivers)
 from coordination.assignments.views import bp as assignments_bp
 from coordination.audit.views import bp as audit_bp
 from coordination.auth.views import bp as auth_bp
@@ -28,11 +27,13 @@ from coordination.extensions import babel, csrf, db, limiter, login_manager, mig
 from coordination.framework.views import bp as framework_bp
 from coordination.labels import ResolvedLabels
 from coordination.main.views import bp as main_bp
+from coordination.meetings import plan_agenda  # noqa: F401  (its page and receiver join on import)
 from coordination.meetings.views import bp as meetings_bp
 from coordination.notifications.views import bp as rsvp_bp
 from coordination.organizations.views import bp as organizations_bp
 from coordination.plans.views import bp as plans_bp
-from coordination.reminders import subscribers as reminder_subscribers  # noqa: F401
+from coordination.reminders import subscribers as reminder_subscribers  # noqa: F401  (receivers)
+from coordination.reminders.queries import task_supervision
 from coordination.reminders.views import bp as reminders_bp
 from coordination.reminders.views import unread_count
 from coordination.supervision import key_tasks  # noqa: F401  (its page joins the framework blueprint)
@@ -160,6 +161,9 @@ def _register_template_helpers(app: Flask) -> None:
         who may open the task (permissions.can_see_task_field)."""
         user = current_user
         return user.is_authenticated and permissions.can_see_task_field(user, assignment, field)
+
+    # The task page shows the reminders' escalations; the reminders sit a layer above it.
+    app.add_template_global(task_supervision)
 
     @app.template_filter("local")
     def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

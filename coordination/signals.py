@@ -31,6 +31,9 @@ calendar_changed = _signal("calendar-changed", "sender: the year (int) confirmed
 plan_consultation_started = _signal("plan-consultation-started", "sender: plan id; actor_id.")
 plan_commented = _signal("plan-commented", "sender: plan id; actor_id; item_id; comment_id.")
 plan_submitted = _signal("plan-submitted", "sender: plan id; actor_id; meeting_id.")
+plan_returned_to_draft = _signal(
+    "plan-returned-to-draft", "sender: plan id; actor_id; meeting_id (the meeting it was on, or None)."
+)
 plan_adopted = _signal("plan-adopted", "sender: plan id; actor_id; meeting_id (or None).")
 plan_issued = _signal(
     "plan-issued",

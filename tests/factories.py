@@ -10,6 +10,7 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings import operations as meetings
+from coordination.meetings import plan_agenda
 from coordination.organizations.models import Body, Mechanism, Party
 from coordination.plans import operations as plans
 from coordination.timeutil import frozen_at, local_today, to_local
@@ -109,7 +110,7 @@ def issued_plan(items: int = 1):
     plan = draft_plan(items=items)
     lead = user("lead.sh")
     m = meeting(-1)  # adopted yesterday, issued today
-    plans.submit_to_meeting(plan, m, lead)
+    plan_agenda.submit_to_meeting(plan, m, lead)
     hold(m)
     plans.adopt(plan, lead)
     plans.issue(plan, lead, "沪合作办〔2026〕1号")
@@ -162,7 +163,7 @@ def adopted_plan(tasks: int, units: int = 40, year: int | None = None):
         )
     db.session.commit()
     m = meeting(-1)
-    plans.submit_to_meeting(plan, m, lead)
+    plan_agenda.submit_to_meeting(plan, m, lead)
     hold(m)
     plans.adopt(plan, lead)
     db.session.commit()

@@ -345,11 +345,12 @@ def test_task_list_query_count_does_not_grow_with_rows(client, login, app, web_a
     stop()
     for year in (2026, 2028, 2029, 2030):
         plan = f.draft_plan(year=year, items=3)
+        from coordination.meetings import plan_agenda
         from coordination.plans import operations as plans
 
         lead = f.user("lead.sh")
         meeting = f.meeting(-3)
-        plans.submit_to_meeting(plan, meeting, lead)
+        plan_agenda.submit_to_meeting(plan, meeting, lead)
         f.hold(meeting)
         plans.adopt(plan, lead)
         plans.issue(plan, lead)

@@ -20,6 +20,7 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.meetings import operations as meetings
+from coordination.meetings import plan_agenda
 from coordination.meetings.models import Decision, Meeting
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan
@@ -79,7 +80,7 @@ def test_issuing_a_plan_twice_at_once_creates_its_tasks_once(app):
     plan = f.draft_plan(items=2)
     meeting = f.meeting(-3)
     lead = f.user("lead.sh")
-    plans.submit_to_meeting(plan, meeting, lead)
+    plan_agenda.submit_to_meeting(plan, meeting, lead)
     f.hold(meeting)
     plans.adopt(plan, lead)
     expected = len(plans.preview_issue(plan))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from coordination.assignments.models import Assignment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
+from coordination.meetings import plan_agenda
 from coordination.plans import operations as plans
 from coordination.reminders.models import Reminder
 from coordination.timeutil import frozen_at
@@ -122,7 +123,7 @@ def _plan_issued_on(day: datetime, workdays: int):
         plan = plans.create_plan(f.mechanism(), 2027, "2027年工作要点", f.user("lead.sh"))
         plans.add_item(plan, f.item_data(workdays=workdays), f.user("lead.sh"))
         meeting = f.meeting(-1)
-        plans.submit_to_meeting(plan, meeting, f.user("lead.sh"))
+        plan_agenda.submit_to_meeting(plan, meeting, f.user("lead.sh"))
         f.hold(meeting)
         plans.adopt(plan, f.user("lead.sh"))
         db.session.commit()

@@ -27,6 +27,8 @@ class MeetingState(StrEnum):
 
 
 HELD_STATES = frozenset({MeetingState.HELD, MeetingState.MINUTES_PUBLISHED})
+# A meeting still to come, whose agenda may take items (a plan to deliberate).
+OPEN_STATES = frozenset({MeetingState.DRAFT, MeetingState.SCHEDULED})
 
 
 def _attendees(context: Context) -> str | None:

@@ -240,29 +240,3 @@ def siblings(assignment: Assignment) -> list[Assignment]:
             .order_by(Assignment.role, Assignment.id)
         )
     )
-
-
-def supervision(assignment: Assignment) -> dict[str, Any]:
-    """Escalation notices sent (督办单: yellow for the first levels, red for the leading group)
-    and the next reminder scheduled."""
-    from coordination.reminders.models import Reminder
-
-    rows = db.session.execute(
-        select(Reminder.kind, func.min(Reminder.sent_at))
-        .where(
-            Reminder.assignment_id == assignment.id,
-            Reminder.kind.like("escalation_%"),
-            Reminder.status == "sent",
-        )
-        .group_by(Reminder.kind)
-        .order_by(Reminder.kind)
-    ).all()
-    next_due = db.session.scalar(
-        select(func.min(Reminder.due_at)).where(
-            Reminder.assignment_id == assignment.id, Reminder.status == "pending"
-        )
-    )
-    return {
-        "escalations": [(int(kind.rsplit("_", 1)[1]), sent) for kind, sent in rows],
-        "next_reminder": next_due,
-    }

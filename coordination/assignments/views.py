@@ -156,7 +156,6 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
         ),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
         history=queries.history(assignment),
-        supervision=queries.supervision(assignment),
         siblings=queries.siblings(assignment),
         action_labels=ACTION_LABELS,
         **defaults,

@@ -16,7 +16,6 @@ from coordination.auth.models import Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.labels import PLAN_STATE_LABELS
-from coordination.meetings.models import AgendaItem, Meeting
 from coordination.operations import OperationError, advance, check_version, claim, explain
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.organizations.queries import date_refusal
@@ -372,41 +371,25 @@ def start_consultation(plan: AnnualPlan, actor: User) -> None:
 
 
 def return_to_draft(plan: AnnualPlan, actor: User) -> None:
-    if plan.meeting_id:
-        db.session.execute(
-            AgendaItem.__table__.delete().where(
-                AgendaItem.plan_id == plan.id, AgendaItem.meeting_id == plan.meeting_id
-            )
-        )
+    meeting_id = plan.meeting_id
     plan.meeting_id = None
     _transition(plan, "return_to_draft", actor)
+    # The meeting's agenda follows (coordination.meetings.plan_agenda).
+    signals.send(signals.plan_returned_to_draft, plan.id, actor_id=actor.id, meeting_id=meeting_id)
 
 
-def submit_to_meeting(plan: AnnualPlan, meeting: Meeting | None, actor: User) -> None:
-    """Puts the plan on the meeting's agenda (议题) for deliberation."""
-    if meeting is not None and meeting.state not in {"draft", "scheduled"}:
-        raise OperationError(_("That meeting can no longer take agenda items."), "meeting_id")
-    plan.meeting_id = meeting.id if meeting else None
-    _transition(plan, "submit", actor, item_count=len(plan.items), meeting_id=plan.meeting_id)
-    position = (
-        db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id))
-        or 0
-    ) + 1
-    db.session.add(
-        AgendaItem(
-            meeting=meeting,
-            position=position,
-            title=_("Deliberation of the %(year)d annual plan", year=plan.year),
-            plan_id=plan.id,
-        )
-    )
-    signals.send(signals.plan_submitted, plan.id, actor_id=actor.id, meeting_id=plan.meeting_id)
+def submit(plan: AnnualPlan, actor: User, meeting_id: int | None) -> None:
+    """The plan goes to the meeting for deliberation; putting it on the agenda (议题) is the
+    meeting's part (coordination.meetings.plan_agenda.submit_to_meeting)."""
+    plan.meeting_id = meeting_id
+    _transition(plan, "submit", actor, item_count=len(plan.items), meeting_id=meeting_id)
+    signals.send(signals.plan_submitted, plan.id, actor_id=actor.id, meeting_id=meeting_id)
 
 
 def adopt(plan: AnnualPlan, actor: User) -> None:
     """审议通过 at the meeting the plan was submitted to, once that meeting has been held; the
     plan is adopted on the meeting's day, whenever the secretary gets to record it."""
-    meeting = db.session.get(Meeting, plan.meeting_id) if plan.meeting_id else None
+    meeting = plan.meeting
     _transition(
         plan, "adopt", actor, meeting_id=plan.meeting_id, meeting_state=meeting.state if meeting else None
     )

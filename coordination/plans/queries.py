@@ -5,34 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coordination.assignments.models import Assignment
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
-from coordination.meetings.models import Meeting
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.plans.models import AnnualPlan, ItemComment, PlanItem
-
-
-def plans_of(mechanism: Mechanism) -> list[tuple[AnnualPlan, int, int]]:
-    """Plans newest first, with their item and assignment counts."""
-    items = select(PlanItem.plan_id, func.count().label("n")).group_by(PlanItem.plan_id).subquery()
-    assignments = (
-        select(PlanItem.plan_id, func.count(Assignment.id).label("n"))
-        .join(Assignment, Assignment.plan_item_id == PlanItem.id)
-        .group_by(PlanItem.plan_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(AnnualPlan, func.coalesce(items.c.n, 0), func.coalesce(assignments.c.n, 0))
-        .outerjoin(items, items.c.plan_id == AnnualPlan.id)
-        .outerjoin(assignments, assignments.c.plan_id == AnnualPlan.id)
-        .where(AnnualPlan.mechanism_id == mechanism.id)
-        .order_by(AnnualPlan.year.desc())
-    ).all()
-    return [tuple(r) for r in rows]
 
 
 @dataclass
@@ -66,19 +45,6 @@ def items_by_area(plan: AnnualPlan) -> list[AreaGroup]:
     return sorted(areas.values(), key=lambda g: g.area.number)
 
 
-def assignments_by_item(plan: AnnualPlan) -> dict[int, list[Assignment]]:
-    rows = db.session.scalars(
-        select(Assignment)
-        .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
-        .where(PlanItem.plan_id == plan.id)
-        .order_by(Assignment.role, Assignment.id)
-    ).all()
-    grouped: dict[int, list[Assignment]] = defaultdict(list)
-    for a in rows:
-        grouped[a.plan_item_id].append(a)
-    return grouped
-
-
 def comments_by_item(plan: AnnualPlan) -> dict[int, list[ItemComment]]:
     rows = db.session.scalars(
         select(ItemComment)
@@ -101,13 +67,3 @@ def unit_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
         .order_by(Body.party_id, Body.sort_order)
     ).all()
     return [(b.id, f"{b.party.name_zh} · {b.name_zh}") for b in bodies]
-
-
-def open_meetings(mechanism: Mechanism) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            select(Meeting)
-            .where(Meeting.mechanism_id == mechanism.id, Meeting.state.in_(("draft", "scheduled")))
-            .order_by(Meeting.starts_at)
-        )
-    )

@@ -11,42 +11,31 @@ from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.labels import IMPORT_STATE_LABELS, readable_value
-from coordination.meetings.models import Meeting
 from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, imports, operations, queries, revisions
-from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm, SubmitForm
+from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm
 from coordination.plans.models import AnnualPlan, PlanImport, PlanItem
-from coordination.submissions import new_key
 from coordination.timeutil import local_today
 from coordination.views_util import attempt, form_version, int_arg, submit_once
 from workflows import plan as plan_flow
-from workflows.base import allowed_actions
 from workflows.workdays import note_year
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _plan_or_404(plan_id: int) -> AnnualPlan:
+def plan_or_404(plan_id: int) -> AnnualPlan:
     plan = db.get_or_404(AnnualPlan, plan_id)
     if not permissions.can_view_plan(current_user, plan):
         abort(403)
     return plan
 
 
-def _manageable(plan_id: int) -> AnnualPlan:
+def manageable_plan(plan_id: int) -> AnnualPlan:
     plan = db.get_or_404(AnnualPlan, plan_id)
     if not permissions.can_manage_plans(current_user):
         abort(403)
     return plan
-
-
-@bp.route("/")
-@permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
-    mechanism = current_mechanism()
-    rows = [r for r in queries.plans_of(mechanism) if permissions.can_view_plan(current_user, r[0])]
-    return render_template("plans/index.html", rows=rows, manage=permissions.can_manage_plans(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,7 +61,7 @@ def new() -> Any:
 @permissions.require(permissions.can_manage_plans)
 def edit(plan_id: int) -> Any:
     """A draft's year and title."""
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     form = PlanForm(obj=plan if request.method == "GET" else None)
     del form.report_cadence  # kept on the plan page, where it applies in every state
     if request.method == "GET":
@@ -95,7 +84,7 @@ def edit(plan_id: int) -> Any:
 @bp.route("/<int:plan_id>/withdraw", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
 def withdraw(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     year = plan.year
     if attempt(
         lambda: operations.withdraw(
@@ -105,39 +94,6 @@ def withdraw(plan_id: int) -> Any:
     ):
         return redirect(url_for("plans.index"))
     return redirect(url_for("plans.show", plan_id=plan_id))
-
-
-@bp.route("/<int:plan_id>")
-@permissions.require(permissions.can_read_mechanism)
-def show(plan_id: int) -> Any:
-    plan = _plan_or_404(plan_id)
-    state = plan_flow.PlanState(plan.state)
-    # The guards' facts, so only steps that can succeed are offered; the meeting to submit to is
-    # chosen on the submit page, adoption needs the one the plan is on.
-    context = {
-        "item_count": len(plan.items),
-        "meeting_id": plan.meeting_id if state == plan_flow.PlanState.SUBMITTED else "chosen on submit",
-        "meeting_state": plan.meeting.state if plan.meeting else None,
-        "items_without_units": sum(1 for i in plan.items if not i.lead_units),
-    }
-    actions = allowed_actions(plan_flow.TRANSITIONS, state, operations.plan_roles(current_user), context)
-    return render_template(
-        "plans/show.html",
-        plan=plan,
-        groups=queries.items_by_area(plan),
-        assignments=queries.assignments_by_item(plan) if plan.issued_at else {},
-        comments=queries.comments_by_item(plan),
-        editable=permissions.can_manage_plans(current_user)
-        and (state in plan_flow.EDITABLE_STATES or state == plan_flow.PlanState.ISSUED),
-        draft=permissions.can_manage_plans(current_user) and state == plan_flow.PlanState.DRAFT,
-        amending=state == plan_flow.PlanState.ISSUED,
-        actions=actions,
-        can_comment=permissions.can_comment_on_plan(current_user, plan),
-        comment_form=CommentForm(),
-        one_time_key=new_key,  # each item's comment form its own
-        cadence_form=CadenceForm(formdata=None, report_cadence=plan.report_cadence),
-        today=local_today(),
-    )
 
 
 def _item_form(plan: AnnualPlan, item: PlanItem | None) -> ItemForm:
@@ -179,7 +135,7 @@ def _item_data(form: ItemForm) -> operations.ItemData:
 @bp.route("/<int:plan_id>/items/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
 def item_new(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     form = _item_form(plan, None)
     done = submit_once(
         form,
@@ -198,7 +154,7 @@ def item_new(plan_id: int) -> Any:
 @bp.route("/<int:plan_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
 def item_edit(plan_id: int, item_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     item = db.get_or_404(PlanItem, item_id)
     if item.plan_id != plan.id:
         abort(404)
@@ -239,7 +195,7 @@ def item_delete(plan_id: int, item_id: int) -> Any:
 @bp.route("/<int:plan_id>/items/<int:item_id>/comments", methods=["POST"])
 @permissions.require(permissions.comments_on_plans)
 def item_comment(plan_id: int, item_id: int) -> Any:
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     item = db.get_or_404(PlanItem, item_id)
     if item.plan_id != plan.id:
         abort(404)
@@ -271,7 +227,7 @@ SIMPLE_ACTIONS = {
 @bp.route("/<int:plan_id>/actions/<action>", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
 def act(plan_id: int, action: str) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     if action not in SIMPLE_ACTIONS:
         abort(404)
     operation, message = SIMPLE_ACTIONS[action]
@@ -279,28 +235,10 @@ def act(plan_id: int, action: str) -> Any:
     return redirect(url_for("plans.show", plan_id=plan.id))
 
 
-@bp.route("/<int:plan_id>/submit", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_plans)
-def submit(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
-    form = SubmitForm()
-    meetings = queries.open_meetings(plan.mechanism)
-    form.meeting_id.choices = [(m.id, m.title) for m in meetings]
-    if form.validate_on_submit() and attempt(
-        lambda: operations.submit_to_meeting(
-            plan, db.session.get(Meeting, form.meeting_id.data), current_user
-        ),
-        form,
-        _("The plan is on the meeting's agenda."),
-    ):
-        return redirect(url_for("plans.show", plan_id=plan.id))
-    return render_template("plans/submit.html", plan=plan, form=form, meetings=meetings)
-
-
 @bp.route("/<int:plan_id>/issue", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
 def issue(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     if plan.state != plan_flow.PlanState.ADOPTED:
         flash(_("Only a plan adopted by the joint meeting can be issued."), "error")
         return redirect(url_for("plans.show", plan_id=plan.id))
@@ -321,14 +259,14 @@ def issue(plan_id: int) -> Any:
 @bp.route("/<int:plan_id>/revisions")
 @permissions.require(permissions.can_manage_plans)
 def revision_list(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     return render_template("plans/revisions.html", plan=plan, revisions=list(reversed(plan.revisions)))
 
 
 @bp.route("/<int:plan_id>/compare")
 @permissions.require(permissions.can_manage_plans)
 def compare(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     numbers = sorted({int_arg(request.args, "a"), int_arg(request.args, "b")} - {None})
     found = {r.number: r for r in plan.revisions if r.number in numbers}
     if len(numbers) != 2 or len(found) != 2:
@@ -349,7 +287,7 @@ def compare(plan_id: int) -> Any:
 @bp.route("/<int:plan_id>/export.xlsx")
 @permissions.require(permissions.can_read_mechanism)
 def export(plan_id: int) -> Any:
-    plan = _plan_or_404(plan_id)
+    plan = plan_or_404(plan_id)
     return _xlsx(excel.export_plan(plan), f"{plan.year}年度计划.xlsx")
 
 
@@ -368,7 +306,7 @@ def _xlsx(buffer: Any, name: str) -> Any:
 def import_items(plan_id: int) -> Any:
     """The upload only checks the file's directory and queues it: the sheet is read by a job
     (coordination/plans/imports.py), whose page shows progress and then the result."""
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     problems: list[excel.RowProblem] = []
     if request.method == "POST":
         upload = request.files.get("file")
@@ -404,7 +342,7 @@ def _import_of(plan: AnnualPlan, import_id: int) -> PlanImport:
 @bp.route("/<int:plan_id>/imports/<int:import_id>")
 @permissions.require(permissions.can_manage_plans)
 def import_progress(plan_id: int, import_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     job = _import_of(plan, import_id)
     problems = [excel.RowProblem(*p) for p in job.problems or []]
     if job.state == "failed":
@@ -415,7 +353,7 @@ def import_progress(plan_id: int, import_id: int) -> Any:
 @bp.route("/<int:plan_id>/imports/<int:import_id>/status")
 @permissions.require(permissions.can_manage_plans)
 def import_status(plan_id: int, import_id: int) -> Any:
-    job = _import_of(_manageable(plan_id), import_id)
+    job = _import_of(manageable_plan(plan_id), import_id)
     return jsonify(
         state=job.state,
         label=str(IMPORT_STATE_LABELS[job.state]),
@@ -428,7 +366,7 @@ def import_status(plan_id: int, import_id: int) -> Any:
 @bp.route("/<int:plan_id>/cadence", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
 def cadence(plan_id: int) -> Any:
-    plan = _manageable(plan_id)
+    plan = manageable_plan(plan_id)
     form = CadenceForm()
     if form.validate_on_submit():
         attempt(

@@ -25,6 +25,7 @@ from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.meetings import operations as meetings
+from coordination.meetings import plan_agenda
 from coordination.meetings.models import Decision, Meeting
 from coordination.organizations.models import Body, Mechanism, Party
 from coordination.plans import operations as plans
@@ -324,7 +325,7 @@ class Replay:
                 presenter_body_id=self.body["上海市发展和改革委员会"].id,
                 planned_minutes=30,
             )
-            plans.submit_to_meeting(self.plan[year], meeting, self.user[f"lead.{host}"])
+            plan_agenda.submit_to_meeting(self.plan[year], meeting, self.user[f"lead.{host}"])
             meetings.schedule(meeting, secretary)
 
         def answer() -> None:
