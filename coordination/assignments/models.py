@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Body
 from coordination.plans.models import PlanItem
 from coordination.timeutil import utcnow
@@ -22,7 +22,7 @@ class SourceKind(StrEnum):
     VISIT = "visit"  # 高层互访成果 (visits)
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     __tablename__ = "assignments"
     __table_args__ = (
         Index("ix_assignments_body_state_deadline", "body_id", "state", "current_deadline"),
@@ -76,7 +76,7 @@ class Assignment(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ProgressReport(db.Model):
+class ProgressReport(Model):
     __tablename__ = "progress_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +95,7 @@ class ProgressReport(db.Model):
 PENDING_ONLY = text("state = 'pending'")
 
 
-class ExtensionRequest(db.Model):
+class ExtensionRequest(Model):
     __tablename__ = "extension_requests"
     # At most one request waiting per task, whatever two requests at once try.
     __table_args__ = (
@@ -129,7 +129,7 @@ class ExtensionRequest(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file kept under instance/uploads (never static/), served only through a permission check."""
 
     __tablename__ = "attachments"

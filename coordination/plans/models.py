@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.framework.models import KeyTask
 from coordination.organizations.models import Body, Mechanism
 from coordination.timeutil import utcnow
@@ -27,7 +27,7 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-class AnnualPlan(db.Model):
+class AnnualPlan(Model):
     __tablename__ = "annual_plans"
     __table_args__ = (UniqueConstraint("mechanism_id", "year"),)
 
@@ -59,7 +59,7 @@ class AnnualPlan(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class PlanItem(db.Model):
+class PlanItem(Model):
     __tablename__ = "plan_items"
     # Items are deleted while drafting; SQLite would hand a deleted id to the next item, and
     # revisions and the audit log identify items by id.
@@ -105,7 +105,7 @@ class PlanItem(db.Model):
         return self.units_with_role(UnitRole.COOPERATING)
 
 
-class ItemUnit(db.Model):
+class ItemUnit(Model):
     __tablename__ = "plan_item_units"
     __table_args__ = (UniqueConstraint("item_id", "body_id"),)
 
@@ -118,7 +118,7 @@ class ItemUnit(db.Model):
     body: Mapped[Body] = relationship(lazy="joined")
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     __tablename__ = "plan_item_milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,7 +129,7 @@ class Milestone(db.Model):
     item: Mapped[PlanItem] = relationship(back_populates="milestones")
 
 
-class ItemComment(db.Model):
+class ItemComment(Model):
     """A member unit's comment on a draft item during consultation (征求意见)."""
 
     __tablename__ = "plan_item_comments"
@@ -146,7 +146,7 @@ class ItemComment(db.Model):
     author: Mapped[User] = relationship()
 
 
-class PlanRevision(db.Model):
+class PlanRevision(Model):
     """A snapshot of all items, kept on every saved change so any two can be compared."""
 
     __tablename__ = "plan_revisions"
@@ -171,7 +171,7 @@ Index("ix_plan_items_plan_position", PlanItem.plan_id, PlanItem.position)
 IMPORT_PENDING = text("state IN ('queued', 'running')")
 
 
-class PlanImport(db.Model):
+class PlanImport(Model):
     """An uploaded sheet being read in the background (coordination/plans/imports.py): its
     progress as the job goes, then the items added or the problems by row. The file is kept
     only until it is read."""
