@@ -71,7 +71,7 @@ def _sync(scope: Any, wanted: dict[str, dict[str, Any]]) -> None:
         db.session.execute(
             update(Reminder)
             .where(Reminder.dedupe_key == key, Reminder.status == "pending")
-            .values(due_at=wanted[key]["due_at"], claim=None)
+            .values(due_at=wanted[key]["due_at"], claim_token=None)
             .execution_options(synchronize_session=False)
         )
     db.session.execute(
@@ -85,7 +85,7 @@ def _sync(scope: Any, wanted: dict[str, dict[str, Any]]) -> None:
         db.session.execute(
             update(Reminder)
             .where(Reminder.dedupe_key.in_(revived))
-            .values(status="pending", claim=None)
+            .values(status="pending", claim_token=None)
             .execution_options(synchronize_session=False)
         )
     fresh = [Reminder(dedupe_key=key, **values) for key, values in wanted.items() if key not in existing]
