@@ -240,7 +240,7 @@ def world(app):
         f.mechanism(), generation.evaluation.scope_of(f.mechanism(), year), lead
     )
     db.session.commit()
-    generation.generate(report.id)
+    generation.generate([report.id])
     plan_import = PlanImport(plan_id=draft.id, requested_by_id=lead.id, state="rejected", problems=[])
     db.session.add(plan_import)
     db.session.commit()
