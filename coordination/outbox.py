@@ -100,11 +100,14 @@ LISTED = (
 )
 
 
-def listed(model: type[OutboxMixin], name: str, **columns: ColumnElement[Any]) -> Select[Any]:
+def listed(
+    model: type[OutboxMixin], name: str, **columns: ColumnElement[Any] | InstrumentedAttribute[Any]
+) -> Select[Any]:
     """A kind's listing: the outbox columns of model, and created, recipient, subject, kind and
     key as given (literal '' where a kind has none)."""
     table = _table(model)
-    given = {"source": literal(name), **{c: table.c[c] for c in ("id", "status", "attempts", "last_error")}}
+    given: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {"source": literal(name)}
+    given |= {c: table.c[c] for c in ("id", "status", "attempts", "last_error")}
     given |= {c: columns.get(c, literal("")) for c in ("created", "recipient", "subject", "kind", "key")}
     return select(*(given[c].label(c) for c in LISTED))
 

@@ -52,7 +52,7 @@ def compose(
     made composing the slowest step of reminder delivery), and the templates straight from the
     environment: render_template would run the page context processors for every message."""
     message = MIMEMultipart("alternative")
-    message["Subject"] = Header(single_line(subject)[:300], "utf-8")
+    message["Subject"] = Header(single_line(subject)[:300], "utf-8")  # type: ignore[assignment]
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = formataddr((single_line(to_name), single_line(to_email)), charset="utf-8")
     message["Date"] = formatdate(localtime=True)

@@ -103,7 +103,9 @@ def outbox_page() -> Any:
     listed = db.session.execute(
         query.order_by(rows.c.created.desc(), rows.c.id.desc()).offset((page - 1) * size).limit(size)
     ).all()
-    counts = dict(db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).all())
+    counts: dict[str, int] = dict(
+        db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).tuples().all()
+    )
     describe = {kind.name: kind.describe for kind in kinds}
     return render_template(
         "rsvp/outbox.html",
