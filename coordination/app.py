@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from coordination import cli, errors, navigation, page_cache, permissions
+from coordination import cli, errors, jobs, navigation, page_cache, permissions
 from coordination.assignments import plan_pages  # noqa: F401  (the plan pages join on import)
 from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401  (receivers)
 from coordination.assignments.views import bp as assignments_bp
@@ -68,6 +68,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
+    jobs.init_app(app)
 
     _register_blueprints(app)
     _connect_subscribers()

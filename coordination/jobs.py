@@ -28,12 +28,21 @@ def claim_timeout() -> timedelta:
     return timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
 
 
-def redis_connection(url: str | None = None) -> Redis:
-    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+def init_app(app: Flask) -> None:
+    """The app's one Redis client and one queue, made here and shared by every enqueue, sweep,
+    status page and worker of this app (a client holds a connection pool: one per call opened a
+    new connection each time). Called by create_app, and again after REDIS_URL is changed."""
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+    app.extensions["rq"] = Queue(app.config["RQ_QUEUE"], connection=connection)
 
 
-def get_queue(connection: Redis | None = None) -> Queue:
-    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection())
+def get_queue() -> Queue:
+    queue: Queue = current_app.extensions["rq"]
+    return queue
+
+
+def redis_connection() -> Redis:
+    return get_queue().connection
 
 
 def redis_available() -> bool:
@@ -80,11 +89,19 @@ def _flush_jobs(session: Session) -> None:
         return
     try:
         queue = get_queue()
-        for func, args, job_id, at in pending:
-            if at is None:
-                queue.enqueue(run_in_app, func, *args, job_id=job_id)
-            else:
-                queue.enqueue_at(at, run_in_app, func, *args, job_id=job_id)
+        # One round trip for the whole transaction's jobs, scheduled ones included.
+        with queue.connection.pipeline() as pipe:
+            now = [
+                Queue.prepare_data(run_in_app, (func, *args), job_id=job_id)
+                for func, args, job_id, at in pending
+                if at is None
+            ]
+            if now:
+                queue.enqueue_many(now, pipeline=pipe)
+            for func, args, job_id, at in pending:
+                if at is not None:
+                    queue.enqueue_at(at, run_in_app, func, *args, job_id=job_id, pipeline=pipe)
+            pipe.execute()
     except RedisError as error:
         # The rows are committed; the sweep will hand them to Redis when it is back.
         log.warning("Redis unavailable, %d job(s) wait for the sweep: %s", len(pending), error)
@@ -113,8 +130,8 @@ def run_worker(*, burst: bool = False) -> None:
     from coordination.extensions import db
 
     db.engine.dispose()  # each forked job opens its own database connections
-    connection = redis_connection()
-    worker = Worker([get_queue(connection)], connection=connection)
+    queue = get_queue()
+    worker = Worker([queue], connection=queue.connection)
     worker.work(burst=burst, with_scheduler=True)
 
 

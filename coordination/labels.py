@@ -196,8 +196,16 @@ OUTBOX_STATUS_LABELS = {
     "sending": _l("Being sent"),
     "sent": _l("Sent"),
     "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
 }
 ALL_LABELS["outbox_status"] = OUTBOX_STATUS_LABELS
+# The kinds of outbox row (coordination/outbox.py Kind.name).
+OUTBOX_SOURCE_LABELS = {
+    "mail": _l("E-mail message"),
+    "reminder": _l("Reminder"),
+    "report": _l("Generated report"),
+}
+ALL_LABELS["outbox_source"] = OUTBOX_SOURCE_LABELS
 
 # The audit log in words. Task actions read as in the task's history; a code missing here is
 # shown as it is (and the interface-language test names it).
@@ -261,6 +269,8 @@ AUDIT_ACTION_LABELS = {
     "report.failed": _l("failed to generate a report"),
     "reminder.retry": _l("sent a failed reminder again"),
     "mail.retry": _l("sent a failed message again"),
+    "report.retry": _l("generated a failed report again"),
+    "reminders.read": _l("marked the notifications read"),
     "reminders.policy": _l("changed the reminder rules"),
     "evaluation.rubric": _l("changed the evaluation weights"),
     "evaluation.adjust": _l("adjusted an evaluation score"),

@@ -43,7 +43,6 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("organizations.admin_bodies", _l("Units"), permissions.can_administer, "organizations.admin"),
     NavItem("auth.admin_users", _l("Users"), permissions.can_administer, "auth.admin"),
     NavItem("rsvp.outbox", _l("Outbox"), permissions.can_administer, "rsvp.outbox"),
-    NavItem("reminders.admin", _l("Reminders"), permissions.can_administer, "reminders.admin"),
     NavItem("workcalendar.index", _l("Working days"), permissions.can_administer, "workcalendar."),
     NavItem("audit.index", _l("Audit log"), permissions.can_view_audit, "audit."),
 ]

@@ -240,11 +240,11 @@ def run_jobs(app: Flask):
     """Run every queued job with a real RQ worker on the real Redis, in this test's app."""
     from rq import SimpleWorker
 
-    from coordination.jobs import get_queue, redis_connection
+    from coordination.jobs import get_queue
 
     def run() -> None:
-        connection = redis_connection()
-        SimpleWorker([get_queue(connection)], connection=connection).work(burst=True)
+        queue = get_queue()
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
     yield run
     from coordination.jobs import get_queue as queue_of

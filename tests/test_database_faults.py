@@ -118,7 +118,7 @@ def running(postgres, tmp_path):
 def test_the_app_survives_a_database_restart(postgres, running):
     from rq import SimpleWorker
 
-    from coordination.jobs import get_queue, redis_connection
+    from coordination.jobs import get_queue
     from coordination.notifications import mail
 
     app, web, inbox = running
@@ -154,10 +154,10 @@ def test_the_app_survives_a_database_restart(postgres, running):
         assert db.session.get(Assignment, task_id).state == "acknowledged"
         # Mail queued before the outage goes out after it, even with its jobs gone from Redis:
         # the sweep hands the rows to a worker again.
-        connection = redis_connection()
-        get_queue(connection).empty()
+        queue = get_queue()
+        queue.empty()
         assert mail.sweep() >= 1
-        SimpleWorker([get_queue(connection)], connection=connection).work(burst=True)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
         pending = db.session.scalar(
             select(func.count()).select_from(OutgoingMail).where(OutgoingMail.status != "sent")
         )

@@ -11,17 +11,6 @@ from coordination import jobs
 from coordination.extensions import db
 
 
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str | None, datetime | None]] = []
-
-    def enqueue(self, *args: Any, job_id: str | None = None) -> None:
-        self.calls.append((job_id, None))
-
-    def enqueue_at(self, at: datetime, *args: Any, job_id: str | None = None) -> None:
-        self.calls.append((job_id, at))
-
-
 def _noop() -> None:
     pass
 
@@ -29,8 +18,26 @@ def _noop() -> None:
 def test_a_job_id_queued_many_times_in_one_transaction_is_sent_once(app, monkeypatch):
     # Issuing a plan syncs reminders for every new task: each asks for the same few morning
     # runs; sending each of them to Redis once per task made a 100-task commit take seconds.
-    queue = RecordingQueue()
-    monkeypatch.setattr(jobs, "get_queue", lambda *a: queue)
+    from rq.registry import ScheduledJobRegistry
+
+    queue = jobs.get_queue()
+    round_trips = []
+    real_pipeline = queue.connection.pipeline
+
+    def pipeline(*args: Any, **kwargs: Any) -> Any:
+        pipe = real_pipeline(*args, **kwargs)
+        execute = pipe.execute
+        pipe.execute = lambda *a, **k: round_trips.append(1) or execute(*a, **k)
+        return pipe
+
+    monkeypatch.setattr(queue.connection, "pipeline", pipeline)
+    scheduled = ScheduledJobRegistry(queue=queue)
+
+    def sent() -> list[tuple[str, datetime | None]]:
+        now = [(job_id, None) for job_id in queue.job_ids]
+        later = [(job_id, scheduled.get_scheduled_time(job_id)) for job_id in scheduled.get_job_ids()]
+        return now + later
+
     morning = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     for _ in range(50):
         jobs.enqueue_after_commit(db.session(), _noop, job_id="reminders-202603020900", at=morning)
@@ -38,22 +45,31 @@ def test_a_job_id_queued_many_times_in_one_transaction_is_sent_once(app, monkeyp
     jobs.enqueue_after_commit(db.session(), _noop)
     jobs.enqueue_after_commit(db.session(), _noop)  # jobs without an id are each their own
     db.session.commit()
-    assert sorted(queue.calls, key=str) == sorted(
-        [
-            ("reminders-202603020900", morning),
-            ("reminders-202603030900", morning),
-            (None, None),
-            (None, None),
-        ],
-        key=str,
-    )
+    calls = sent()
+    assert sorted((job_id.startswith("reminders"), at) for job_id, at in calls) == [
+        (False, None),
+        (False, None),
+        (True, morning),
+        (True, morning),
+    ]
+    assert {job_id for job_id, _at in calls if job_id.startswith("reminders")} == {
+        "reminders-202603020900",
+        "reminders-202603030900",
+    }
+    assert round_trips == [1]  # the whole transaction's jobs in one pipeline
     # The next transaction starts afresh, also after a rollback: the same morning is asked for again.
+    scheduled.remove("reminders-202603020900", delete_job=True)
     db.session.execute(text("SELECT 1"))
     jobs.enqueue_after_commit(db.session(), _noop, job_id="reminders-202603020900", at=morning)
     db.session.rollback()
     jobs.enqueue_after_commit(db.session(), _noop, job_id="reminders-202603020900", at=morning)
     db.session.commit()
-    assert queue.calls[4:] == [("reminders-202603020900", morning)]
+    assert "reminders-202603020900" in scheduled.get_job_ids() and round_trips == [1, 1]
+
+
+def test_the_app_has_one_redis_client_and_one_queue(app):
+    assert jobs.get_queue() is jobs.get_queue() is app.extensions["rq"]
+    assert jobs.redis_connection() is jobs.get_queue().connection
 
 
 def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeout_and_not_before(
@@ -65,6 +81,7 @@ def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeou
 
     from sqlalchemy import select, update
 
+    from coordination import outbox
     from coordination.notifications import mail
     from coordination.notifications.models import OutgoingMail
     from coordination.reminders import delivery
@@ -92,10 +109,9 @@ def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeou
     )
     db.session.commit()
     # The workers take them, as their jobs do first, and are killed before sending anything.
-    assert mail.claim(row.id)
-    assert [r.id for r in delivery._claim([liaison.id], utcnow())] == [reminder.id]
-    report.state, report.started_at = "running", utcnow()
-    db.session.commit()
+    assert outbox.claim(OutgoingMail, OutgoingMail.id == row.id).ids == [row.id]
+    assert [r.id for r in delivery._claim([liaison.id], utcnow())[1]] == [reminder.id]
+    assert outbox.claim(GeneratedReport, GeneratedReport.id == report.id).ids == [report.id]
     claimed = utcnow()
 
     def states() -> tuple[str, str, str]:

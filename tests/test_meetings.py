@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from coordination import jobs
 from coordination.assignments.models import Assignment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
@@ -295,6 +296,7 @@ def test_without_redis_the_meeting_is_scheduled_and_the_mail_waits_for_the_sweep
     client, login, smtp, run_jobs, app, web_app
 ):
     web_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    jobs.init_app(web_app)  # the app makes its one Redis client from the setting
     meeting = _scheduled(client, login, guests=())
     assert meeting.state == "scheduled"
     rows = db.session.scalars(select(OutgoingMail)).all()

@@ -1,6 +1,7 @@
-"""Exactly once under faults: 2,000 reminders due now, two real RQ worker processes, one killed
-with SIGKILL mid-run, Redis stopped and restarted; after the sweep the SMTP server has received
-every reminder exactly once, counted by dedupe key.
+"""Exactly once under faults, for every kind of outbox row: 2,000 reminders, 200 invitations and
+10 reports due now, two real RQ worker processes, one killed with SIGKILL mid-run, Redis stopped
+and restarted empty; after the sweep the SMTP server has received every reminder and every
+invitation exactly once (counted by dedupe key), and every report was made and recorded once.
 
 The worker is killed while it waits on the SMTP server before the message is accepted (the
 server holds MAIL FROM), so the test never lands in the one window the design leaves open: a
@@ -14,19 +15,27 @@ import sys
 import threading
 import time
 from collections import Counter
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 
+from coordination import outbox
+from coordination.audit.models import AuditEvent
 from coordination.auth.models import User, UserRole
 from coordination.config import normalise_database_url
 from coordination.extensions import db
+from coordination.notifications import mail
+from coordination.notifications.models import OutgoingMail
+from coordination.organizations.models import Mechanism
 from coordination.reminders.models import Reminder
+from coordination.supervision.models import GeneratedReport
 from coordination.timeutil import utcnow
 from tests.conftest import ROOT, free_port, make_app
 
 USERS, PER_USER = 400, 5  # 2,000 reminders
+INVITATIONS, REPORTS = 200, 10
 
 
 class GatedInbox:
@@ -56,7 +65,10 @@ class GatedInbox:
         message = message_from_bytes(envelope.original_content)
         with self.lock:
             self.messages += 1
-            self.keys.update(message["X-Reminder-Keys"].split())
+            # An invitation says its key in the subject, a reminder digest in its own header.
+            self.keys.update(
+                (message["X-Reminder-Keys"] or str(make_header(decode_header(message["Subject"])))).split()
+            )
         return "250 OK"
 
 
@@ -113,7 +125,33 @@ def _worker(env: dict) -> subprocess.Popen:
     )
 
 
-def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(fault_database, tmp_path):
+def _sweep() -> int:
+    return sum(outbox.sweep_all().values())
+
+
+INVITATION = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+
+
+def _invitations(user_ids: list[int]) -> set[str]:
+    """Invitations as the meetings queue them: composed with their calendar part, stored."""
+    keys = set()
+    for n, user_id in enumerate(user_ids[:INVITATIONS]):
+        key = f"invitation:{user_id}"
+        message = mail.compose(
+            to_name=f"联络员{n}",
+            to_email=f"u{n}@example.cn",
+            subject=key,
+            template="reminder",
+            context={"user": {"name": f"联络员{n}"}, "items": [], "digest": False},
+            ics=INVITATION,
+            method="REQUEST",
+        )
+        mail.queue(message, kind="meeting.request", dedupe_key=key, recipient_user_id=user_id)
+        keys.add(key)
+    return keys
+
+
+def test_every_outbox_row_exactly_once_despite_a_killed_worker_and_a_redis_outage(fault_database, tmp_path):
     from aiosmtpd.controller import Controller
 
     redis_port, smtp_port = free_port(), free_port()
@@ -145,6 +183,9 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
     workers = []
     try:
         with app.app_context():
+            from coordination import seed
+
+            seed.load_mechanism()
             now = utcnow()
             db.session.execute(
                 insert(User),
@@ -180,10 +221,21 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
                     for n in range(PER_USER)
                 ],
             )
+            invitations = _invitations(ids)
+            mechanism_id = db.session.scalar(select(Mechanism.id))
+            db.session.execute(
+                insert(GeneratedReport),
+                [
+                    {"mechanism_id": mechanism_id, "scope": "final", "requested_by_id": uid, "due_at": now}
+                    for uid in ids[:REPORTS]
+                ],
+            )
             db.session.commit()
-            from coordination.reminders import delivery
-
-            assert delivery.sweep() == USERS * PER_USER
+            assert outbox.sweep_all() == {
+                "outgoing_mail": INVITATIONS,
+                "reminders": USERS * PER_USER,
+                "generated_reports": REPORTS,
+            }
             workers = [_worker(env), _worker(env)]
             assert inbox.gate_hit.wait(60), "workers never reached the SMTP server"
             os.killpg(workers[0].pid, signal.SIGKILL)  # mid-run: rows claimed, message not accepted
@@ -193,19 +245,27 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
             redis_process.terminate()  # Redis goes away with whatever it held
             redis_process.wait(10)
             workers[1].wait(60)  # the surviving worker fails on Redis and stops
-            assert delivery.sweep() > 0  # Redis down: nothing handed over, rows stay due, no error
+            assert _sweep() > 0  # Redis down: nothing handed over, rows stay due, no error
             redis_process = _redis(redis_port, tmp_path)
             deadline = time.time() + 120
             while time.time() < deadline:
                 time.sleep(2.2)  # longer than the stale grace
-                if delivery.sweep() == 0:
+                if _sweep() == 0:
                     break
                 runner = _worker(env)
                 runner.wait(120)
             db.session.expire_all()
-            states = dict(
-                db.session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all()
+            states = {
+                model.__tablename__: dict(
+                    db.session.execute(select(model.status, func.count()).group_by(model.status)).all()
+                )
+                for model in (Reminder, OutgoingMail, GeneratedReport)
+            }
+            made = Counter(
+                db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "report.done"))
             )
+            reports = db.session.scalars(select(GeneratedReport)).all()
+            files = [Path(settings["INSTANCE_PATH"], "reports", r.stored_name).is_file() for r in reports]
     finally:
         inbox.release.set()
         for worker in workers:
@@ -213,7 +273,12 @@ def test_every_reminder_exactly_once_despite_a_killed_worker_and_a_redis_outage(
                 os.killpg(worker.pid, signal.SIGKILL)
         redis_process.terminate()
         controller.stop()
-    assert states == {"sent": USERS * PER_USER}
-    expected = {f"fault:{uid}:{n}" for uid in ids for n in range(PER_USER)}
+    assert states == {
+        "reminders": {"sent": USERS * PER_USER},
+        "outgoing_mail": {"sent": INVITATIONS},
+        "generated_reports": {"sent": REPORTS},
+    }
+    assert len(made) == REPORTS and max(made.values()) == 1 and all(files)  # each report made once
+    expected = {f"fault:{uid}:{n}" for uid in ids for n in range(PER_USER)} | invitations
     assert set(inbox.keys) == expected  # none lost
     assert max(inbox.keys.values()) == 1  # none twice

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from coordination import jobs
 from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
@@ -205,9 +206,9 @@ def test_failures_back_off_then_show_up_for_administrators(client, login, app, w
         )
     assert row.status == "failed"
     login("admin")
-    page = client.get("/admin/reminders?status=failed").get_data(as_text=True)
+    page = client.get("/admin/outbox?source=reminder&status=failed").get_data(as_text=True)
     assert row.subject in page and "重发" in page
-    client.post(f"/admin/reminders/{row.id}/retry")
+    client.post(f"/admin/outbox/reminder/{row.id}/retry")
     assert db.session.get(Reminder, row.id).status == "pending"
 
 
@@ -232,8 +233,9 @@ def test_escalation_notices_show_on_the_task(client, login, app, smtp, run_jobs)
 
 def test_admin_page_says_when_redis_is_away(client, login, web_app):
     web_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    jobs.init_app(web_app)  # the app makes its one Redis client from the setting
     login("admin")
-    assert "无法连接" in client.get("/admin/reminders").get_data(as_text=True)
+    assert "无法连接" in client.get("/admin/outbox?source=reminder").get_data(as_text=True)
 
 
 def test_past_reminders_are_not_created_late(app):

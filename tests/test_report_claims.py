@@ -38,7 +38,7 @@ def test_thirty_requests_queue_one_report_and_show_its_progress(client, login, a
     login("leader.sh")
     client.post("/supervision/reports", data={"scope": "final"})
     assert _count() == 4
-    assert db.session.scalar(select(func.count()).where(GeneratedReport.state == "queued")) == 1
+    assert db.session.scalar(select(func.count()).where(GeneratedReport.status == "pending")) == 1
 
 
 def test_two_requests_at_the_same_moment_queue_one_report(app):

@@ -60,7 +60,6 @@ GET = {
     "/admin/users/{liaison}/edit": ADMIN,
     "/admin/outbox": ADMIN,
     "/admin/outbox/{mail}": ADMIN,
-    "/admin/reminders": ADMIN,
     "/admin/reminder-policy": ADMIN,
     "/admin/calendar": ADMIN,
     "/admin/calendar/{year}": ADMIN,
@@ -122,9 +121,10 @@ POST = {
     "/admin/users/{liaison}/edit": NOT_ADMIN,
     "/admin/users/{liaison}/active": NOT_ADMIN,
     "/admin/users/{liaison}/sessions/end": NOT_ADMIN,
-    "/admin/outbox/{mail}/retry": NOT_ADMIN,
+    "/admin/outbox/mail/{mail}/retry": NOT_ADMIN,
+    "/admin/outbox/reminder/{reminder}/retry": NOT_ADMIN,
+    "/admin/outbox/report/{report}/retry": NOT_ADMIN,
     "/admin/reminder-policy": NOT_ADMIN,
-    "/admin/reminders/{reminder}/retry": NOT_ADMIN,
     "/admin/calendar/{year}": NOT_ADMIN,
     "/tasks/calendar-review": NOT_MANAGER,
     "/plans/new": NOT_MANAGER,
@@ -240,7 +240,7 @@ def world(app):
         f.mechanism(), generation.evaluation.scope_of(f.mechanism(), year), lead
     )
     db.session.commit()
-    generation.generate(report.id)
+    generation.generate([report.id])
     plan_import = PlanImport(plan_id=draft.id, requested_by_id=lead.id, state="rejected", problems=[])
     db.session.add(plan_import)
     db.session.commit()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from coordination import jobs
 from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
@@ -255,6 +256,8 @@ def test_a_report_asked_for_without_redis_is_made_after_the_sweep(client, login,
     from coordination.supervision.models import GeneratedReport
 
     web_app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+
+    jobs.init_app(web_app)  # the app makes its one Redis client from the setting
     login("lead.dl")
     page = client.post("/supervision/reports", data={"scope": "final"}, follow_redirects=True)
     assert "任务队列暂不可用" in page.get_data(as_text=True)
@@ -286,10 +289,10 @@ def test_the_sweep_releases_only_reports_whose_worker_died(app):
     now, hour = datetime.utcnow(), timedelta(hours=1)
     lead = f.user("lead.sh")
     just_started = GeneratedReport(mechanism_id=f.mechanism().id, scope="final", requested_by_id=lead.id)
-    just_started.state, just_started.requested_at, just_started.started_at = "running", now - hour, now
+    just_started.status, just_started.requested_at, just_started.claimed_at = "sending", now - hour, now
     # Another scope: one report per user and scope is pending at a time.
     abandoned = GeneratedReport(mechanism_id=f.mechanism().id, scope="midterm", requested_by_id=lead.id)
-    abandoned.state, abandoned.requested_at, abandoned.started_at = "running", now - hour, now - hour
+    abandoned.status, abandoned.requested_at, abandoned.claimed_at = "sending", now - hour, now - hour
     db.session.add_all([just_started, abandoned])
     db.session.commit()
     assert generation.sweep() == 1

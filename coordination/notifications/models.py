@@ -1,6 +1,6 @@
 """Outgoing e-mail. A row is written in the same transaction as the change it announces and
-sent by a job afterwards; with no SMTP server configured, 'sent' means kept in this outbox,
-which administrators read in the app."""
+sent by a job afterwards (an outbox row: coordination/outbox.py); with no SMTP server
+configured, 'sent' means kept in this outbox, which administrators read in the app."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coordination.extensions import db
+from coordination.outbox import OutboxMixin
 from coordination.timeutil import utcnow
 
 
-class OutgoingMail(db.Model):
+class OutgoingMail(OutboxMixin, db.Model):
     __tablename__ = "outgoing_mail"
     __table_args__ = (Index("ix_outgoing_mail_status_due", "status", "due_at"),)
 
@@ -24,11 +25,5 @@ class OutgoingMail(db.Model):
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     subject: Mapped[str] = mapped_column(String(300))
     message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, ready to send
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending / sending / sent / failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    due_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
     transport: Mapped[str] = mapped_column(String(10), default="")  # smtp / outbox

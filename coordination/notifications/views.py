@@ -1,24 +1,23 @@
 """Public RSVP pages (no login: external guests answer too), the personal calendar feed, and
-the administrators' view of outgoing mail."""
+the administrators' outbox: every kind of outgoing row (mail, reminders, reports) on one page."""
 
 from __future__ import annotations
 
-import secrets
+from email import message_from_string, policy
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 
-from coordination import permissions
-from coordination.audit.operations import record
+from coordination import outbox, permissions
 from coordination.auth.models import User
 from coordination.calendar import feed
 from coordination.extensions import db, limiter
 from coordination.jobs import redis_available
 from coordination.meetings import operations as meeting_ops
-from coordination.notifications import mail, rsvp
+from coordination.notifications import operations, rsvp
 from coordination.notifications.models import OutgoingMail
 from coordination.timeutil import to_local
 from coordination.views_util import attempt, page_arg, search_arg
@@ -66,21 +65,14 @@ def calendar_feed(token: str) -> Any:
 @permissions.require(permissions.can_read_mechanism)
 def my_calendar() -> Any:
     if request.method == "POST":
-        renew = current_user.ics_token is not None
-        current_user.ics_token = secrets.token_urlsafe(32)
-        record(
-            "user.calendar_token",
-            current_user,
-            summary="renewed" if renew else "created",
-            actor_id=current_user.id,
-        )
-        db.session.commit()
-        flash(
-            _("A new feed address was made; the old one no longer works.")
-            if renew
-            else _("Your feed address is ready."),
-            "success",
-        )
+        renewed: list[bool] = []
+        if attempt(lambda: renewed.append(operations.renew_calendar_token(current_user))):
+            flash(
+                _("A new feed address was made; the old one no longer works.")
+                if renewed[0]
+                else _("Your feed address is ready."),
+                "success",
+            )
         return redirect(url_for("rsvp.my_calendar"))
     url = (
         url_for("rsvp.calendar_feed", token=current_user.ics_token, _external=True)
@@ -90,27 +82,37 @@ def my_calendar() -> Any:
     return render_template("rsvp/my_calendar.html", url=url)
 
 
-@bp.route("/admin/outbox")
+@bp.route("/admin/outbox", endpoint="outbox")
 @permissions.require(permissions.can_administer)
-def outbox() -> Any:
+def outbox_page() -> Any:
+    """Every kind of outbox row, newest first: mail, reminders, reports."""
+    kinds = outbox.kinds()
+    source = request.args.get("source") or ""
+    shown = [kind for kind in kinds if kind.name == source] or kinds
+    source = source if len(shown) == 1 else ""
+    rows = union_all(*(kind.listing() for kind in shown)).subquery()
     status = request.args.get("status") or ""
-    query = select(OutgoingMail)
-    if status in {"pending", "sending", "sent", "failed"}:
-        query = query.where(OutgoingMail.status == status)
+    query = select(rows)
+    if status in outbox.STATUSES:
+        query = query.where(rows.c.status == status)
     q = search_arg(request.args)
     if q:
-        query = query.where(or_(OutgoingMail.recipient.ilike(f"%{q}%"), OutgoingMail.subject.ilike(f"%{q}%")))
+        query = query.where(or_(rows.c.recipient.ilike(f"%{q}%"), rows.c.subject.ilike(f"%{q}%")))
     page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
-    rows = db.session.scalars(
-        query.order_by(OutgoingMail.id.desc()).offset((page - 1) * size).limit(size)
+    listed = db.session.execute(
+        query.order_by(rows.c.created.desc(), rows.c.id.desc()).offset((page - 1) * size).limit(size)
     ).all()
-    counts = dict(
-        db.session.execute(select(OutgoingMail.status, func.count()).group_by(OutgoingMail.status)).all()
+    counts: dict[str, int] = dict(
+        db.session.execute(select(rows.c.status, func.count()).group_by(rows.c.status)).tuples().all()
     )
+    describe = {kind.name: kind.describe for kind in kinds}
     return render_template(
         "rsvp/outbox.html",
-        rows=rows,
+        rows=[(row, (describe[row.source] or (lambda _row: ""))(row)) for row in listed],
+        sources=[kind.name for kind in kinds],
+        source=source,
+        statuses=outbox.STATUSES,
         counts=counts,
         status=status,
         q=q,
@@ -124,8 +126,6 @@ def outbox() -> Any:
 @permissions.require(permissions.can_administer)
 def outbox_message(mail_id: int) -> Any:
     row = db.get_or_404(OutgoingMail, mail_id)
-    from email import message_from_string, policy
-
     message = message_from_string(row.message, policy=policy.default)
     parts = [
         (part.get_content_type(), part.get_content()) for part in message.walk() if not part.is_multipart()
@@ -138,15 +138,12 @@ def outbox_message(mail_id: int) -> Any:
     return render_template("rsvp/outbox_message.html", row=row, parts=parts, part_labels=part_labels)
 
 
-@bp.route("/admin/outbox/<int:mail_id>/retry", methods=["POST"])
+@bp.route("/admin/outbox/<source>/<int:row_id>/retry", methods=["POST"])
 @permissions.require(permissions.can_administer)
-def outbox_retry(mail_id: int) -> Any:
-    row = db.get_or_404(OutgoingMail, mail_id)
-    if row.status != "failed":
-        flash(_("Only failed messages are retried by hand."), "error")
-    else:
-        mail.retry(row)
-        record("mail.retry", row, summary=row.subject, actor_id=current_user.id)
-        db.session.commit()
-        flash(_("The message is queued again."), "success")
-    return redirect(url_for("rsvp.outbox", status="failed"))
+def outbox_retry(source: str, row_id: int) -> Any:
+    kind = outbox.kind_named(source)
+    if kind is None:
+        abort(404)
+    row = db.get_or_404(kind.model, row_id)
+    attempt(lambda: operations.retry(kind, row, current_user), success=_("The message is queued again."))
+    return redirect(url_for("rsvp.outbox", source=source, status="failed"))

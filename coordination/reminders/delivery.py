@@ -1,7 +1,8 @@
 """Delivering due reminders exactly once.
 
-A delivery run claims a user's due rows with one conditional UPDATE (… WHERE status='pending'),
-so concurrent workers never take the same row; sends one e-mail (a digest when several are due,
+Reminders are outbox rows (coordination/outbox.py): a delivery run claims its users' due rows
+with the outbox's one conditional UPDATE, so concurrent workers never take the same row; sends
+one e-mail (a digest when several are due,
 or one each for users who chose 'immediate'); then marks the rows sent and writes the in-app
 notifications in one commit. A worker killed before the server accepts the message leaves its
 rows 'sending'; the sweep releases them after CLAIM_TIMEOUT_SECONDS and they are sent then. The one
@@ -13,28 +14,23 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import smtplib
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate, make_msgid
+from email.message import Message
 from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
-from coordination import page_cache
+from coordination import outbox, page_cache
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
-from coordination.jobs import claim_timeout, enqueue_many
-from coordination.notifications.mail import Transport, after_failure
+from coordination.notifications.mail import SEND_ERRORS, Transport, compose, wire
 from coordination.reminders.models import Reminder
 from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow
@@ -47,23 +43,9 @@ USERS_PER_JOB = 50
 
 
 def sweep(now: Any = None) -> int:
-    """Hand every due, unsent reminder back to RQ, in jobs of USERS_PER_JOB users each. Returns
-    the number of reminders due. Safe to run as often as wanted: delivery claims rows."""
-    now = now or utcnow()
-    db.session.execute(
-        update(Reminder)
-        .where(Reminder.status == "sending", Reminder.claimed_at < now - claim_timeout())
-        .values(status="pending", claim=None)
-    )
-    db.session.commit()
-    rows = db.session.execute(
-        select(Reminder.user_id).where(Reminder.status == "pending", Reminder.due_at <= now)
-    ).all()
-    users = sorted({r.user_id for r in rows})
-    if users:
-        batches = [users[i : i + USERS_PER_JOB] for i in range(0, len(users), USERS_PER_JOB)]
-        enqueue_many(deliver, batches, f"{len(rows)} due reminder(s)")
-    return len(rows)
+    """Hand every due, unsent reminder back to RQ, in jobs of USERS_PER_JOB users each (the
+    outbox's one sweep). Returns the number of reminders due."""
+    return outbox.sweep(Reminder, now)
 
 
 def run_due() -> int:
@@ -101,19 +83,14 @@ class Recipient:
     email_mode: str
 
 
-def _claim(user_ids: list[int], now: Any) -> list[Claimed]:
-    """One conditional UPDATE takes every due row of these users that is still pending; rows
-    another worker took in the meantime do not match, so no row is ever taken twice."""
-    # RETURNING hands back what was taken: reading it again by claim token scanned the table.
-    table = Reminder.__table__
-    rows = db.session.execute(
-        update(table)
-        .where(table.c.user_id.in_(user_ids), table.c.status == "pending", table.c.due_at <= now)
-        .values(status="sending", claim=uuid.uuid4().hex, claimed_at=now, attempts=table.c.attempts + 1)
-        .returning(*(table.c[name] for name in Claimed.__dataclass_fields__), table.c.due_at)
-    ).all()
-    db.session.commit()
-    return [Claimed(*row[:-1]) for row in sorted(rows, key=lambda row: (row.due_at, row.id))]
+def _claim(user_ids: list[int], now: Any) -> tuple[str, list[Claimed]]:
+    """The outbox claim of every due row of these users that is still pending: (token, rows)."""
+    fields = [name for name in Claimed.__dataclass_fields__ if name not in ("id", "attempts")]
+    claimed = outbox.claim(Reminder, Reminder.user_id.in_(user_ids), columns=(*fields, "due_at"), now=now)
+    rows = sorted(claimed.rows, key=lambda row: (row.due_at, row.id))
+    return claimed.token, [
+        Claimed(*(getattr(row, name) for name in Claimed.__dataclass_fields__)) for row in rows
+    ]
 
 
 def deliver(user_ids: list[int]) -> int:
@@ -121,7 +98,7 @@ def deliver(user_ids: list[int]) -> int:
     moment = to_local(utcnow()).replace(tzinfo=None)
     if next_sending_moment(moment) != moment and not current_app.config.get("REMINDERS_IGNORE_QUIET_HOURS"):
         return 0  # quiet hours: the morning run sends it
-    rows = _claim(user_ids, utcnow())
+    token, rows = _claim(user_ids, utcnow())
     if not rows:
         return 0
     users = {
@@ -149,9 +126,9 @@ def deliver(user_ids: list[int]) -> int:
     for user_id, mine in by_user(rows).items():
         user = users[user_id]
         live = [r for r in mine if _still_relevant(r, open_tasks) and r.id not in reported]
-        _finish([r for r in mine if r not in live], "cancelled")
+        outbox.finish(Reminder, [r.id for r in mine if r not in live], token, status=outbox.CANCELLED)
         if live and not user.email:
-            _mark_sent(live, user)  # in-app only
+            _mark_sent(live, token)  # in-app only
         elif live:
             work += [(user, [r]) for r in live] if user.email_mode == "immediate" else [(user, live)]
     # Sending is waiting (on the SMTP server and the database): a few threads, each with its own
@@ -161,14 +138,14 @@ def deliver(user_ids: list[int]) -> int:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     chunks = [work[n::threads] for n in range(threads)]
     if threads == 1:
-        return _send(app, chunks[0])
+        return _send(app, token, chunks[0])
     with ThreadPoolExecutor(threads) as pool:
         # Each thread runs in a copy of this context (the demo's and tests' frozen clock included).
-        futures = [pool.submit(contextvars.copy_context().run, _send, app, chunk) for chunk in chunks]
+        futures = [pool.submit(contextvars.copy_context().run, _send, app, token, chunk) for chunk in chunks]
         return sum(f.result() for f in futures)
 
 
-def _send(app: Any, work: list[tuple[Recipient, list[Claimed]]]) -> int:
+def _send(app: Any, token: str, work: list[tuple[Recipient, list[Claimed]]]) -> int:
     sent = 0
     with app.app_context(), force_locale("zh_Hans_CN"):
         transport = Transport()
@@ -176,32 +153,24 @@ def _send(app: Any, work: list[tuple[Recipient, list[Claimed]]]) -> int:
         try:
             for user, batch in work:
                 try:
-                    transport.send_raw(user.email, _compose(user, batch))
-                except (smtplib.SMTPException, OSError) as error:
+                    transport.send_raw(user.email, wire(_compose(user, batch)))
+                except SEND_ERRORS as error:
                     transport.close()
-                    _failed(batch, error)
+                    outbox.fail(Reminder, [(r.id, r.attempts) for r in batch], token, error)
                     continue
                 except Exception as error:
                     log.exception("reminders %s could not be composed", [r.id for r in batch])
-                    _failed(batch, error)
+                    outbox.fail(Reminder, [(r.id, r.attempts) for r in batch], token, error)
                     continue
                 # The window: a crash between the server's acceptance above and this commit
                 # resends this one message. Nothing else is at risk.
-                _mark_sent(batch, user, connection)
+                _mark_sent(batch, token, connection)
                 sent += 1
         finally:
             transport.close()
             connection.close()
             db.session.remove()
     return sent
-
-
-def _finish(rows: list[Claimed], status: str) -> None:
-    if rows:
-        db.session.execute(
-            update(Reminder).where(Reminder.id.in_([r.id for r in rows])).values(status=status, claim=None)
-        )
-        db.session.commit()
 
 
 PERIOD_DAYS = {"monthly": 31, "quarterly": 92}
@@ -281,14 +250,17 @@ KIND_TEXT = {
 
 
 def describe(row: Any) -> str:
-    kind, _, number = row.kind.rpartition("_") if row.kind[-1].isdigit() else (row.kind, "", "")
-    period = row.dedupe_key.split(":")[2] if row.kind.startswith("report") else ""
-    return KIND_TEXT.get(kind, row.kind).format(n=number, period=period)
+    return describe_kind(row.kind, row.dedupe_key)
 
 
-def _compose(user: Recipient, rows: list[Claimed]) -> str:
-    # The compat32 MIME classes: the modern EmailMessage parses every header it is given, which
-    # made composing the slowest step of delivery.
+def describe_kind(kind: str, dedupe_key: str) -> str:
+    """What a reminder of this kind says (the bell, the e-mail, the outbox page)."""
+    base, _, number = kind.rpartition("_") if kind[-1].isdigit() else (kind, "", "")
+    period = dedupe_key.split(":")[2] if kind.startswith("report") else ""
+    return KIND_TEXT.get(base, kind).format(n=number, period=period)
+
+
+def _compose(user: Recipient, rows: list[Claimed]) -> Message:
     items = [{"row": r, "text": describe(r), "link": link_of(r)} for r in rows]
     digest = len(rows) > 1
     subject = (
@@ -296,54 +268,45 @@ def _compose(user: Recipient, rows: list[Claimed]) -> str:
         if digest
         else f"【督办提醒】{items[0]['text']}：{single_line(rows[0].subject)}"
     )
-    context = {"user": user, "items": items, "digest": digest}
-    message = MIMEMultipart("alternative")
-    message["Subject"] = Header(subject[:300], "utf-8")
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    # Folded to one line: a line break in a stored name failed every reminder to that user.
-    message["To"] = formataddr((single_line(user.name), single_line(user.email)), charset="utf-8")
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="hulian-coordination")
-    message["X-Reminder-Keys"] = " ".join(r.dedupe_key for r in rows)
-    # The templates straight from the environment: render_template would run the page context
-    # processors (navigation, the bell) for every message.
-    environment = current_app.jinja_env
-    message.attach(
-        MIMEText(environment.get_template("emails/reminder.txt").render(**context), "plain", "utf-8")
+    return compose(
+        to_name=user.name,
+        to_email=user.email,
+        subject=subject,
+        template="reminder",
+        context={"user": user, "items": items, "digest": digest},
+        headers={"X-Reminder-Keys": " ".join(r.dedupe_key for r in rows)},
     )
-    message.attach(
-        MIMEText(environment.get_template("emails/reminder.html").render(**context), "html", "utf-8")
-    )
-    return message.as_string().replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def _mark_sent(rows: list[Claimed], user: Recipient, connection: Any = None) -> None:
-    """Sent, in one statement; a sent row is also the user's in-app notification. The delivery
-    loop passes its own connection: going through the pool per message costs a ping and a reset."""
-    mark = (
-        update(Reminder.__table__)
-        .where(Reminder.__table__.c.id.in_([r.id for r in rows]))
-        .values(status="sent", sent_at=utcnow(), last_error="", claim=None)
-    )
-    if connection is None:
-        db.session.execute(mark)
-        db.session.commit()
-        return
-    with connection.begin():
+def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = None) -> None:
+    """Sent, in one statement, if this claim still holds the rows; a sent row is also the user's
+    in-app notification. The delivery loop passes its own connection: going through the pool per
+    message costs a ping and a reset."""
+    if connection is not None:
         page_cache.track(connection)  # the bell's unread count is on kept pages
-        connection.execute(mark)
+    outbox.finish(Reminder, [r.id for r in rows], token, connection=connection)
 
 
-def _failed(rows: list[Claimed], error: Exception) -> None:
-    for row in rows:
-        values = after_failure(row.attempts, error) | {"claim": None}
-        db.session.execute(update(Reminder).where(Reminder.id == row.id).values(**values))
-    db.session.commit()
-    log.warning("reminders %s failed: %s", [r.id for r in rows], error)
-
-
-def retry(row: Reminder) -> None:
-    row.status, row.attempts, row.due_at, row.claim = "pending", 0, utcnow(), None
+outbox.handle(
+    outbox.Kind(
+        name="reminder",
+        model=Reminder,
+        job=deliver,
+        key=Reminder.user_id,
+        per_job=USERS_PER_JOB,
+        what="due reminder(s)",
+        listing=lambda: outbox.listed(
+            Reminder,
+            "reminder",
+            created=Reminder.created_at,
+            recipient=User.name,
+            subject=Reminder.subject,
+            kind=Reminder.kind,
+            key=Reminder.dedupe_key,
+        ).join(User, User.id == Reminder.user_id),
+        describe=lambda row: describe_kind(row.kind, row.key),
+    )
+)
 
 
 def by_user(rows: list[Claimed]) -> dict[int, list[Claimed]]:

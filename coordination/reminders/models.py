@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.extensions import db
+from coordination.outbox import OutboxMixin
 from coordination.timeutil import utcnow
 
 
-class Reminder(db.Model):
-    """One reminder to one user, written with the thing it is about and kept in step with it."""
+class Reminder(OutboxMixin, db.Model):
+    """One reminder to one user, written with the thing it is about and kept in step with it; an
+    outbox row (status, attempts, claim token …: coordination/outbox.py), cancelled when moot."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -31,14 +33,6 @@ class Reminder(db.Model):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     due_at: Mapped[datetime]  # UTC; always a working morning in Beijing
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # pending/sending/sent/failed/cancelled
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    claimed_at: Mapped[datetime | None]
-    claim: Mapped[str | None] = mapped_column(String(32))  # which delivery run took the row
-    sent_at: Mapped[datetime | None]
     # A sent reminder is also the in-app notification (the bell): read_at marks it seen.
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,17 +1,21 @@
-"""Changing how reminders are scheduled: the mechanism's policy."""
+"""Changing reminders: the mechanism's policy, a user's e-mail setting, notifications read."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
+from coordination.operations import OperationError
 from coordination.organizations.models import Mechanism
+from coordination.reminders.models import Reminder
+from coordination.timeutil import utcnow
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy
 
@@ -31,6 +35,33 @@ def set_policy(mechanism: Mechanism, actor: User, policy: Policy) -> None:
         actor_id=actor.id,
     )
     enqueue_after_commit(db.session(), resync_all, mechanism.id)
+
+
+EMAIL_MODES = ("digest", "immediate")
+
+
+def set_email_mode(user: User, mode: str) -> bool:
+    """One digest a morning, or one e-mail per reminder. True when it changed."""
+    if mode not in EMAIL_MODES:
+        raise OperationError(str(_l("Not a valid choice.")), field="email_mode")
+    if mode == user.email_mode:
+        return False
+    before = {"email_mode": user.email_mode}
+    user.email_mode = mode
+    record("user.email_mode", user, before=before, after={"email_mode": mode}, actor_id=user.id)
+    return True
+
+
+def mark_all_read(user: User) -> int:
+    """The user has seen every notification (sent reminder) so far; returns how many."""
+    count = db.session.execute(
+        update(Reminder)
+        .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+    if count:
+        record("reminders.read", user, summary=str(count), actor_id=user.id)
+    return int(count)
 
 
 def resync_all(mechanism_id: int) -> int:

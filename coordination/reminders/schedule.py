@@ -141,14 +141,14 @@ def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, 
         db.session.execute(
             update(table)
             .where(table.c.dedupe_key == bindparam("key"), table.c.status == "pending")
-            .values(due_at=bindparam("due"), claim=None),
+            .values(due_at=bindparam("due"), claim_token=None),
             [{"key": key, "due": want[key]["due_at"]} for key in moved],
         )
     unwanted = [key for key, status, _due in found if status == "pending" and key not in want]
     revived = [key for key, status in existing.items() if status == "cancelled" and key in want]
     for keys, values in (
         (unwanted, {"status": "cancelled"}),
-        (revived, {"status": "pending", "claim": None}),
+        (revived, {"status": "pending", "claim_token": None}),
     ):
         before = "pending" if values["status"] == "cancelled" else "cancelled"
         for chunk in _chunks(keys):

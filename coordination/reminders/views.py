@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from coordination import permissions
-from coordination.audit.operations import record
 from coordination.extensions import db
-from coordination.jobs import redis_available
-from coordination.reminders import delivery
+from coordination.reminders import delivery, operations
 from coordination.reminders.models import Reminder
-from coordination.timeutil import local_today, utcnow
-from coordination.views_util import page_arg
+from coordination.timeutil import local_today
+from coordination.views_util import attempt
 from workflows.workdays import note_year
 
 bp = Blueprint("reminders", __name__)
@@ -49,12 +47,7 @@ def notifications() -> Any:
 @bp.route("/notifications/read", methods=["POST"])
 @permissions.require(permissions.can_read_mechanism)
 def mark_read() -> Any:
-    db.session.execute(
-        update(Reminder)
-        .where(Reminder.user_id == current_user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.commit()
+    attempt(lambda: operations.mark_all_read(current_user))
     return redirect(url_for("reminders.notifications"))
 
 
@@ -62,71 +55,18 @@ def mark_read() -> Any:
 @permissions.require(permissions.can_read_mechanism)
 def settings() -> Any:
     if request.method == "POST":
-        mode = request.form.get("email_mode")
-        if mode not in ("digest", "immediate"):
-            flash(_("Not a valid choice."), "error")
-        elif mode != current_user.email_mode:
-            before = {"email_mode": current_user.email_mode}
-            current_user.email_mode = mode
-            record(
-                "user.email_mode",
-                current_user,
-                before=before,
-                after={"email_mode": mode},
-                actor_id=current_user.id,
-            )
-            db.session.commit()
+        changed: list[bool] = []
+        mode = request.form.get("email_mode") or ""
+        if attempt(lambda: changed.append(operations.set_email_mode(current_user, mode))) and changed[0]:
             flash(_("Saved."), "success")
         return redirect(url_for("reminders.settings"))
     return render_template("reminders/settings.html")
-
-
-@bp.route("/admin/reminders")
-@permissions.require(permissions.can_administer)
-def admin() -> Any:
-    status = request.args.get("status") or "failed"
-    if status not in ("pending", "sending", "sent", "failed", "cancelled"):
-        status = "failed"
-    page = page_arg(request.args)
-    size = current_app.config["PAGE_SIZE"]
-    rows = db.session.scalars(
-        select(Reminder)
-        .where(Reminder.status == status)
-        .order_by(Reminder.due_at.desc())
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    counts = dict(db.session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
-    return render_template(
-        "reminders/admin.html",
-        rows=rows,
-        status=status,
-        counts=counts,
-        redis_ok=redis_available(),
-        page=page,
-        describe=delivery.describe,
-    )
-
-
-@bp.route("/admin/reminders/<int:reminder_id>/retry", methods=["POST"])
-@permissions.require(permissions.can_administer)
-def retry(reminder_id: int) -> Any:
-    row = db.get_or_404(Reminder, reminder_id)
-    if row.status != "failed":
-        flash(_("Only failed messages are retried by hand."), "error")
-    else:
-        delivery.retry(row)
-        record("reminder.retry", row, summary=row.subject, actor_id=current_user.id)
-        db.session.commit()
-        flash(_("The message is queued again."), "success")
-    return redirect(url_for("reminders.admin", status="failed"))
 
 
 @bp.route("/admin/reminder-policy", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
 def policy() -> Any:
     from coordination.organizations.queries import current_mechanism
-    from coordination.reminders import operations
     from coordination.reminders.forms import PolicyForm
     from coordination.reminders.schedule import policy_of
     from workflows.reminders import Policy
@@ -148,10 +88,12 @@ def policy() -> Any:
             meeting_days_before=form.meeting_days,
             organiser_chase_days_before=form.organiser_chase_days_before.data,
         )
-        operations.set_policy(mechanism, current_user, new)
-        db.session.commit()
-        flash(_("Saved. Scheduled reminders are being brought in line with the new rules."), "success")
-        return redirect(url_for("reminders.policy"))
+        if attempt(
+            lambda: operations.set_policy(mechanism, current_user, new),
+            form,
+            success=_("Saved. Scheduled reminders are being brought in line with the new rules."),
+        ):
+            return redirect(url_for("reminders.policy"))
     today = local_today()
     for year in (today.year, today.year + 1):  # the rules place reminders on working mornings
         note_year(year)

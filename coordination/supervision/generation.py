@@ -1,31 +1,32 @@
-"""Generating a report as an RQ job: the row records progress as the job goes, the file is kept
-under REPORT_DIR with who asked for it and when. A job that never reached Redis is handed over
-again by the sweep, like mail and reminders."""
+"""Generating a report as an RQ job: the row (an outbox row) records progress as the job goes,
+the file is kept under REPORT_DIR with who asked for it and when. The job claims the row as mail
+and reminders are claimed, and a job that never reached Redis is handed over by the same sweep."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, select
 
+from coordination import outbox
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.evaluation import queries as evaluation
 from coordination.extensions import db
-from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many, insert_once
+from coordination.jobs import enqueue_after_commit, insert_once
 from coordination.organizations.models import Mechanism
 from coordination.supervision import queries
-from coordination.supervision.models import PENDING, GeneratedReport
+from coordination.supervision.models import WAITING, GeneratedReport
 from coordination.supervision.report import ReportContent, workbook
 from coordination.timeutil import local_today, utcnow
 
 log = logging.getLogger(__name__)
-STALE_QUEUED = timedelta(minutes=5)
 
 
 def content(mechanism: Mechanism, scope: evaluation.Scope, today: date) -> ReportContent:
@@ -48,87 +49,117 @@ def request_report(
     then that one (its progress is what the user wants to see). (report, queued now)."""
     keys = {"requested_by_id": actor.id, "mechanism_id": mechanism.id, "scope": scope.key}
     for _attempt in range(3):
-        report_id = insert_once(GeneratedReport, keys, list(keys), PENDING)
+        report_id = insert_once(GeneratedReport, keys, list(keys), WAITING)
         if report_id is not None:
             report = db.session.get(GeneratedReport, report_id)
             record("report.request", report, summary=scope.key, actor_id=actor.id)
-            enqueue_after_commit(db.session(), generate, report.id)
+            enqueue_after_commit(db.session(), generate, [report.id])
             return report, True
         waiting = db.session.scalar(
             select(GeneratedReport)
             .filter_by(**keys)
-            .where(GeneratedReport.state.in_(("queued", "running")))
+            .where(GeneratedReport.status.in_(outbox.CLAIMED))
             .execution_options(populate_existing=True)
         )
         if waiting is not None:
             return waiting, False
         # The one in the way finished in between: ask again.
-    raise RuntimeError("report claim kept conflicting")
-
-
-def _step(report: GeneratedReport, progress: int, step: str) -> None:
-    report.progress, report.step = progress, step
-    db.session.commit()
+    raise RuntimeError("report request kept conflicting")
 
 
 def path_of(report: GeneratedReport) -> Path:
     return Path(current_app.config["REPORT_DIR"]) / report.stored_name
 
 
-def generate(report_id: int) -> None:
-    """Job: idempotent: a report already done or running elsewhere is left alone."""
-    report = db.session.get(GeneratedReport, report_id)
-    if report is None or report.state not in ("queued", "failed"):
-        return
-    report.state, report.error, report.started_at = "running", "", utcnow()
-    _step(report, 5, "正在汇总指标")
+def generate(report_ids: list[int]) -> int:
+    """Job: make these reports; returns how many were made. Each is claimed first, so a report
+    done, or being made by another worker, is left alone."""
+    return sum(_generate(report_id) for report_id in report_ids)
+
+
+def _generate(report_id: int) -> int:
+    claimed = outbox.claim(GeneratedReport, GeneratedReport.id == report_id)
+    if not claimed:
+        return 0
+    token = claimed.token
+
+    def step(progress: int, text: str) -> None:
+        outbox.update_claimed(GeneratedReport, report_id, token, progress=progress, step=text)
+
+    step(5, "正在汇总指标")
     try:
+        report = db.session.get(GeneratedReport, report_id, populate_existing=True)
         mechanism = db.session.get(Mechanism, report.mechanism_id)
         scope = evaluation.scope_of(mechanism, report.scope)
         with force_locale("zh_Hans_CN"):  # the file is for the higher level: Chinese
             gathered = content(mechanism, scope, local_today())
-        _step(report, 70, "正在生成Excel文件")
+        step(70, "正在生成Excel文件")
         data = workbook(gathered).getvalue()
         directory = Path(current_app.config["REPORT_DIR"])
         directory.mkdir(parents=True, exist_ok=True)
         stored = f"{secrets.token_hex(16)}.xlsx"
         (directory / stored).write_bytes(data)
-        report.stored_name, report.size = stored, len(data)
-        report.filename = f"{gathered.title}.xlsx"
-        report.state, report.finished_at = "done", utcnow()
-        _step(report, 100, "已完成")
-        record("report.done", report, summary=report.filename, actor_id=report.requested_by_id)
-        db.session.commit()
+        filename = f"{gathered.title}.xlsx"
+        done = outbox.finish(
+            GeneratedReport,
+            [report_id],
+            token,
+            stored_name=stored,
+            size=len(data),
+            filename=filename,
+            finished_at=utcnow(),
+            progress=100,
+            step="已完成",
+        )
     except Exception as error:
         db.session.rollback()
         log.exception("report %s failed", report_id)
-        report = db.session.get(GeneratedReport, report_id)
-        report.state, report.error, report.finished_at = "failed", str(error)[:2000], utcnow()
-        record("report.failed", report, summary=str(error)[:300], actor_id=report.requested_by_id)
-        db.session.commit()
+        if outbox.fail(
+            GeneratedReport, [(report_id, claimed.rows[0].attempts)], token, error, finished_at=utcnow()
+        ):
+            report = db.session.get(GeneratedReport, report_id, populate_existing=True)
+            record("report.failed", report, summary=str(error)[:300], actor_id=report.requested_by_id)
+            db.session.commit()
+        return 0
+    if not done:  # taken for dead and handed to another worker meanwhile: that one records it
+        (directory / stored).unlink(missing_ok=True)
+        return 0
+    report = db.session.get(GeneratedReport, report_id, populate_existing=True)
+    record("report.done", report, summary=filename, actor_id=report.requested_by_id)
+    db.session.commit()
+    return 1
+
+
+def _describe(row: Row[Any]) -> str:
+    return f"{row.kind} · {row.key}"  # the scope and the file made
+
+
+outbox.handle(
+    outbox.Kind(
+        name="report",
+        model=GeneratedReport,
+        job=generate,
+        key=GeneratedReport.id,
+        per_job=1,
+        what="report(s)",
+        listing=lambda: (
+            outbox.listed(
+                GeneratedReport,
+                "report",
+                created=GeneratedReport.requested_at,
+                recipient=User.name,
+                subject=Mechanism.name_zh,
+                kind=GeneratedReport.scope,
+                key=GeneratedReport.filename,
+            )
+            .join(User, User.id == GeneratedReport.requested_by_id)
+            .join(Mechanism, Mechanism.id == GeneratedReport.mechanism_id)
+        ),
+        describe=_describe,
+    )
+)
 
 
 def sweep() -> int:
-    """Hand reports queued for a while (Redis was away when they were asked for), or left
-    running by a worker that died, back to RQ."""
-    now = utcnow()
-    db.session.execute(
-        update(GeneratedReport)
-        .where(GeneratedReport.state == "running", GeneratedReport.started_at < now - claim_timeout())
-        .values(state="queued")
-    )
-    db.session.commit()
-    ids = list(
-        db.session.scalars(
-            select(GeneratedReport.id).where(
-                GeneratedReport.state == "queued",
-                # One that had started was released just above: its worker is gone, hand it over now.
-                or_(
-                    GeneratedReport.requested_at < now - STALE_QUEUED, GeneratedReport.started_at.is_not(None)
-                ),
-            )
-        )
-    )
-    if ids:
-        enqueue_many(generate, ids, f"{len(ids)} report(s)")
-    return len(ids)
+    """Hand reports Redis lost, or a dead worker left, back to RQ (the outbox's one sweep)."""
+    return outbox.sweep(GeneratedReport)
