@@ -162,7 +162,7 @@ def test_rsvp_through_the_signed_link(client, login, smtp, run_jobs):
 
 def test_a_token_is_bound_to_its_attendee(client, login, smtp, run_jobs, app):
     _scheduled(client, login)
-    from coordination.notifications import rsvp
+    from coordination.events import rsvp
 
     guest = db.session.scalar(select(Attendee).where(Attendee.email == "zhang.wei@partner.example.com"))
     token = rsvp.token_for(guest)

@@ -15,10 +15,11 @@ from coordination import permissions
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.calendar import feed
+from coordination.events import operations as event_ops
+from coordination.events import rsvp
 from coordination.extensions import db, limiter
 from coordination.jobs import redis_available
-from coordination.meetings import operations as meeting_ops
-from coordination.notifications import mail, rsvp
+from coordination.notifications import mail
 from coordination.notifications.models import OutgoingMail
 from coordination.timeutil import to_local
 from coordination.views_util import attempt, page_arg, search_arg
@@ -39,7 +40,7 @@ def answer(token: str, answer: str) -> Any:
         ), 404
     event = attendee.meeting or attendee.visit
     if request.method == "POST":
-        if attempt(lambda: meeting_ops.answer(attendee, answer)):
+        if attempt(lambda: event_ops.answer(attendee, answer)):
             return render_template(
                 "rsvp/answer.html", attendee=attendee, event=event, answer=answer, done=True
             )

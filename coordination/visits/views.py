@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coordination import permissions
+from coordination.events import views as shared
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.meetings.forms import AttendeeForm, CancelForm
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
-from coordination.views_util import attempt, form_version, submit_once
+from coordination.views_util import submit_once
 from coordination.visits import operations
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
@@ -28,9 +27,7 @@ def _visit_form(visit: Visit | None) -> VisitForm:
     parties = [(p.id, p.name_zh) for p in current_mechanism().parties]
     form.visiting_party_id.choices = parties
     form.host_party_id.choices = parties
-    if visit is not None and request.method == "GET":
-        form.version.data = visit.version
-    elif visit is None and request.method == "GET" and len(parties) >= 2:
+    if visit is None and request.method == "GET" and len(parties) >= 2:
         # A visit goes from one city to the other: by default from the user's own to the other.
         own = {b.party_id for b in current_user.bodies}
         ids = [pid for pid, _name in parties]
@@ -55,53 +52,56 @@ def _visit_data(form: VisitForm) -> operations.VisitData:
 
 @bp.route("/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_meetings)
-def new() -> Any:
+def new() -> ResponseReturnValue:
     form = _visit_form(None)
-    done = submit_once(
+    return shared.new_page(
         form,
         lambda: operations.create_visit(current_mechanism(), current_user, _visit_data(form)),
         success=_("Visit created. Add the delegation and the itinerary, then confirm it."),
         target=lambda visit: url_for("visits.show", visit_id=visit.id),
+        template="visits/form.html",
+        visit=None,
     )
-    return done or render_template("visits/form.html", form=form, visit=None)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_meetings)
-def edit(visit_id: int) -> Any:
+def edit(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
     form = _visit_form(visit)
-    if form.validate_on_submit() and attempt(
-        lambda: operations.update_visit(
-            visit, current_user, _visit_data(form), expected_version=form_version(form.version.data)
-        ),
+    return shared.edit_page(
+        visit,
         form,
-        _("Visit saved. The delegation of a confirmed visit receives an update."),
-    ):
-        return redirect(url_for("visits.show", visit_id=visit.id))
-    return render_template("visits/form.html", form=form, visit=visit)
+        lambda version: operations.update_visit(
+            visit, current_user, _visit_data(form), expected_version=version
+        ),
+        success=_("Visit saved. The delegation of a confirmed visit receives an update."),
+        target=_page(visit),
+        template="visits/form.html",
+        visit=visit,
+    )
 
 
-def _forms(**given: Any) -> dict[str, Any]:
+def _forms(**given: object) -> dict[str, object]:
     mechanism = current_mechanism()
-    member = (given.get("member_form") or AttendeeForm(formdata=None)).with_users()
-    outcome = given.get("outcome_form") or VisitOutcomeForm(formdata=None)
+    outcome = given.get("outcome_form")
+    outcome = outcome if isinstance(outcome, VisitOutcomeForm) else VisitOutcomeForm(formdata=None)
     outcome.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
     outcome.body_ids.choices = unit_choices(mechanism)
+    item = given.get("item_form")
     return {
-        "member_form": member,
-        "item_form": given.get("item_form") or ItineraryForm(formdata=None),
+        **shared.shared_forms(given, "member"),
+        "item_form": item if isinstance(item, ItineraryForm) else ItineraryForm(formdata=None),
         "outcome_form": outcome,
-        "cancel_form": given.get("cancel_form") or CancelForm(formdata=None),
     }
 
 
-def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
+def _render(visit: Visit, status: int = 200, **given: object) -> ResponseReturnValue:
     return render_template(
         "visits/show.html",
         visit=visit,
         manage=permissions.can_manage_meetings(current_user),
-        open=visit.state in ("planned", "confirmed"),
+        open=visit.is_open,
         over=visit_flow.last_day_reached(local_today(), visit.ends_on),
         **_forms(**given),
     ), status
@@ -109,7 +109,7 @@ def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
 
 @bp.route("/<int:visit_id>")
 @permissions.require(permissions.can_read_mechanism)
-def show(visit_id: int) -> Any:
+def show(visit_id: int) -> ResponseReturnValue:
     return _render(db.get_or_404(Visit, visit_id))
 
 
@@ -117,28 +117,26 @@ def _page(visit: Visit) -> str:
     return url_for("visits.show", visit_id=visit.id)
 
 
-def _back(visit: Visit) -> Any:
-    return redirect(_page(visit))
+def _renderer(visit: Visit) -> shared.Render:
+    return lambda status, **given: _render(visit, status, **given)
 
 
 @bp.route("/<int:visit_id>/members", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_member(visit_id: int) -> Any:
+def add_member(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
-    form = AttendeeForm()
-    _forms(member_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_member(visit, current_user, **form.invitee()),
+    return shared.invite_page(
+        lambda actor, **invitee: operations.add_member(visit, actor, **invitee),
+        person="member",
         success=_("Member added."),
-        target=lambda member: _page(visit),
+        target=_page(visit),
+        render=_renderer(visit),
     )
-    return done or _render(visit, 422, member_form=form)
 
 
 @bp.route("/<int:visit_id>/itinerary", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_item(visit_id: int) -> Any:
+def add_item(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
     form = ItineraryForm()
     done = submit_once(
@@ -160,21 +158,19 @@ def add_item(visit_id: int) -> Any:
 
 @bp.route("/<int:visit_id>/itinerary/<int:item_id>/remove", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def remove_item(visit_id: int, item_id: int) -> Any:
+def remove_item(visit_id: int, item_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
-    item = db.get_or_404(ItineraryItem, item_id)
-    if item.visit_id != visit.id:
-        abort(404)
-    attempt(
+    item = shared.owned(ItineraryItem, item_id, visit)
+    return shared.action(
         lambda: operations.remove_itinerary_item(visit, current_user, item),
         success=_("Itinerary item removed."),
+        target=_page(visit),
     )
-    return _back(visit)
 
 
 @bp.route("/<int:visit_id>/outcomes", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_outcome(visit_id: int) -> Any:
+def add_outcome(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
     form = VisitOutcomeForm()
     _forms(outcome_form=form)
@@ -197,16 +193,14 @@ def add_outcome(visit_id: int) -> Any:
 
 @bp.route("/<int:visit_id>/outcomes/<int:outcome_id>/assign", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def assign_outcome(visit_id: int, outcome_id: int) -> Any:
+def assign_outcome(visit_id: int, outcome_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
-    outcome = db.get_or_404(VisitOutcome, outcome_id)
-    if outcome.visit_id != visit.id:
-        abort(404)
-    attempt(
+    outcome = shared.owned(VisitOutcome, outcome_id, visit)
+    return shared.action(
         lambda: operations.assign_outcome(visit, current_user, outcome),
         success=_("The decision is assigned: each unit has a task."),
+        target=_page(visit),
     )
-    return _back(visit)
 
 
 STATE_ACTIONS = {
@@ -217,20 +211,19 @@ STATE_ACTIONS = {
 
 @bp.route("/<int:visit_id>/<any(confirm, complete):action>", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def state_action(visit_id: int, action: str) -> Any:
+def state_action(visit_id: int, action: str) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
     operation, message = STATE_ACTIONS[action]
-    attempt(lambda: operation(visit, current_user), success=str(message))
-    return _back(visit)
+    return shared.action(lambda: operation(visit, current_user), success=str(message), target=_page(visit))
 
 
 @bp.route("/<int:visit_id>/cancel", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def cancel(visit_id: int) -> Any:
+def cancel(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
-    form = CancelForm()
-    if form.validate_on_submit() and attempt(
-        lambda: operations.cancel(visit, current_user, form.reason.data), form, _("The visit is cancelled.")
-    ):
-        return _back(visit)
-    return _render(visit, 422, cancel_form=form)
+    return shared.cancel_page(
+        lambda actor, reason: operations.cancel(visit, actor, reason),
+        success=_("The visit is cancelled."),
+        target=_page(visit),
+        render=_renderer(visit),
+    )
