@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Relationship, declared_attr, mapped_column, relationship
 
 from coordination.extensions import db
 from coordination.organizations.models import Party
@@ -28,12 +28,20 @@ class AttendeeRole(StrEnum):
     OPTIONAL = "optional"
 
 
+def parts(back_populates: str, order_by: str) -> Relationship[Any]:
+    """The rows that are part of an event (its people, agenda, itinerary, decisions): listed in
+    their order, and deleted with it."""
+    return relationship(back_populates=back_populates, order_by=order_by, cascade="all, delete-orphan")
+
+
 class EventMixin:
     """A meeting or a visit. Each names what it is (`EVENT`, the prefix of its audit actions,
-    outbox keys and calendar UIDs), the states in which it can still be changed (`OPEN_STATES`)
-    and the state in which its people have been sent the invitation (`ANNOUNCED`)."""
+    outbox keys and calendar UIDs), its relationship to the people invited (`PEOPLE`), the
+    states in which it can still be changed (`OPEN_STATES`) and the state in which its people
+    have been sent the invitation (`ANNOUNCED`)."""
 
     EVENT: ClassVar[str]
+    PEOPLE: ClassVar[str]
     OPEN_STATES: ClassVar[frozenset[str]]
     ANNOUNCED: ClassVar[str]
 
@@ -61,8 +69,10 @@ class EventMixin:
 
     @property
     def invited(self) -> list[Attendee]:
-        """The people invited: a meeting's attendees, a visit's delegation."""
-        raise NotImplementedError
+        """The people invited (the relationship named PEOPLE): a meeting's attendees, a visit's
+        delegation."""
+        people: list[Attendee] = getattr(self, self.PEOPLE)
+        return people
 
     @property
     def is_open(self) -> bool:

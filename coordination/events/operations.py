@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from blinker import NamedSignal
 from email_validator import EmailNotValidError, validate_email
@@ -32,24 +32,12 @@ from workflows.base import Table
 if TYPE_CHECKING:
     from coordination.assignments.models import Assignment
     from coordination.events.models import MeetingOrVisit
+    from coordination.meetings.models import Meeting
+    from coordination.visits.models import Visit
 
 
-@dataclass(frozen=True)
-class Kind:
-    """What the core needs to know about meetings, or about visits.
-
-    fields: the columns audited before/after; edited: the columns an edit may change (a save
-    that changes none of them is no change); change_action: the workflow action of a change
-    to an announced event; closed: why a closed one cannot be changed."""
-
-    transitions: Table
-    announcement: Announcement
-    fields: tuple[str, ...]
-    edited: tuple[str, ...]
-    change_action: str
-    changed: NamedSignal
-    cancelled: NamedSignal
-    closed: LazyString
+E = TypeVar("E", "Meeting", "Visit")
+D = TypeVar("D")
 
 
 def to_utc(local: datetime) -> datetime:
@@ -62,122 +50,166 @@ def notify(signal: NamedSignal, event: MeetingOrVisit, actor: User, **payload: o
     signals.send(signal, event.id, actor_id=actor.id, **payload)
 
 
-def require_open(event: MeetingOrVisit, kind: Kind) -> None:
-    if not event.is_open:
-        raise OperationError(str(kind.closed))
+@dataclass(frozen=True)
+class Kind(Generic[E, D]):
+    """Meetings, or visits, as the core runs them: its methods are their shared operations
+    (`meetings.operations.add_attendee = KIND.invite`).
 
+    fields: the columns audited before/after; edited: the columns an edit may change (a save
+    that changes none of them is no change); check(event, data) refuses an edit, apply(event,
+    data) writes it; change_action: the workflow action of a change to an announced event;
+    closed: why a closed one cannot be changed."""
 
-def gate(event: MeetingOrVisit, kind: Kind, action: str, actor: User, **context: object) -> None:
-    advance(event, kind.transitions, action, permissions.event_roles(actor, event), context)
+    transitions: Table
+    announcement: Announcement
+    fields: tuple[str, ...]
+    edited: tuple[str, ...]
+    check: Callable[[E, D], None]
+    apply: Callable[[E, D], None]
+    change_action: str
+    changed_signal: NamedSignal
+    cancelled_signal: NamedSignal
+    closed: LazyString
 
+    def require_open(self, event: E) -> None:
+        if not event.is_open:
+            raise OperationError(str(self.closed))
 
-def transition(
-    event: MeetingOrVisit,
-    kind: Kind,
-    actor: User,
-    action: str,
-    signal: NamedSignal,
-    *,
-    context: Mapping[str, object] | None = None,
-    then: Callable[[], int] | None = None,
-    summary: str | None = None,
-    payload: Mapping[str, object] | None = None,
-) -> int:
-    """One step of the lifecycle: the workflow's gate, then what follows it (`then`: mail sent,
-    returns the messages queued), the audit event and the domain event."""
-    before = snapshot(event, *kind.fields)
-    gate(event, kind, action, actor, **(context or {}))
-    queued = then() if then else 0
-    record(
-        f"{event.EVENT}.{action}",
-        event,
-        summary=event.title if summary is None else summary,
-        before=before,
-        after=snapshot(event, *kind.fields),
-        actor_id=actor.id,
-    )
-    notify(signal, event, actor, **(payload or {}))
-    return queued
+    def gate(self, event: E, action: str, actor: User, **context: object) -> None:
+        advance(event, self.transitions, action, permissions.event_roles(actor, event), context)
 
+    def transition(
+        self,
+        event: E,
+        actor: User,
+        action: str,
+        signal: NamedSignal,
+        *,
+        context: Mapping[str, object] | None = None,
+        then: Callable[[], int] | None = None,
+        summary: str | None = None,
+        payload: Mapping[str, object] | None = None,
+    ) -> int:
+        """One step of the lifecycle: the workflow's gate, then what follows it (`then`: mail
+        sent, returns the messages queued), the audit event and the domain event."""
+        before = snapshot(event, *self.fields)
+        self.gate(event, action, actor, **(context or {}))
+        queued = then() if then else 0
+        record(
+            f"{event.EVENT}.{action}",
+            event,
+            summary=event.title if summary is None else summary,
+            before=before,
+            after=snapshot(event, *self.fields),
+            actor_id=actor.id,
+        )
+        notify(signal, event, actor, **(payload or {}))
+        return queued
 
-def announce(event: MeetingOrVisit, kind: Kind, actor: User, action: str, signal: NamedSignal) -> int:
-    """The invitation to everyone invited (meeting scheduled, visit confirmed)."""
-    return transition(
-        event,
-        kind,
-        actor,
-        action,
-        signal,
-        then=lambda: invitations.send(event, kind.announcement, "REQUEST"),
-    )
+    def announce(self, event: E, actor: User, action: str, signal: NamedSignal) -> int:
+        """The invitation to everyone invited (meeting scheduled, visit confirmed)."""
+        return self.transition(
+            event, actor, action, signal, then=lambda: invitations.send(event, self.announcement, "REQUEST")
+        )
 
+    def cancel(self, event: E, actor: User, reason: str) -> None:
+        """Cancelled with a reason; people who had the invitation get the CANCEL (SEQUENCE + 1)."""
+        was_announced = event.is_announced
 
-def cancel(event: MeetingOrVisit, kind: Kind, actor: User, reason: str) -> None:
-    """Cancelled with a reason; people who had the invitation get the CANCEL (SEQUENCE + 1)."""
-    was_announced = event.is_announced
+        def then() -> int:
+            event.cancel_reason = reason.strip()
+            if not was_announced:
+                return 0
+            event.sequence += 1
+            return invitations.send(event, self.announcement, "CANCEL")
 
-    def then() -> int:
-        event.cancel_reason = reason.strip()
-        if not was_announced:
-            return 0
-        event.sequence += 1
-        return invitations.send(event, kind.announcement, "CANCEL")
+        self.transition(
+            event,
+            actor,
+            "cancel",
+            self.cancelled_signal,
+            context={"reason": reason},
+            then=then,
+            summary=reason.strip()[:200],
+            payload={"reason": reason.strip()},
+        )
 
-    transition(
-        event,
-        kind,
-        actor,
-        "cancel",
-        kind.cancelled,
-        context={"reason": reason},
-        then=then,
-        summary=reason.strip()[:200],
-        payload={"reason": reason.strip()},
-    )
+    def announce_change(self, event: E, actor: User) -> None:
+        """An announced event's people get an update with the next SEQUENCE."""
+        if event.is_announced:
+            self.gate(event, self.change_action, actor)
+            event.sequence += 1
+            invitations.send(event, self.announcement, "UPDATE")
 
+    def update(self, event: E, actor: User, data: D, *, expected_version: int | None) -> None:
+        """An edit of the event itself, refused when stale or when `check` says no."""
+        self.require_open(event)
+        check_version(event, expected_version)
+        self.check(event, data)
+        before, edited = snapshot(event, *self.fields), snapshot(event, *self.edited)
+        self.apply(event, data)
+        db.session.flush()
+        if snapshot(event, *self.edited) == edited:
+            return
+        self.announce_change(event, actor)
+        record(
+            f"{event.EVENT}.update",
+            event,
+            summary=event.title,
+            before=before,
+            after=snapshot(event, *self.fields),
+            actor_id=actor.id,
+        )
+        notify(self.changed_signal, event, actor)
 
-def announce_change(event: MeetingOrVisit, kind: Kind, actor: User) -> None:
-    """An announced event's people get an update with the next SEQUENCE."""
-    if event.is_announced:
-        gate(event, kind, kind.change_action, actor)
-        event.sequence += 1
-        invitations.send(event, kind.announcement, "UPDATE")
+    def changed(self, event: E, actor: User) -> None:
+        """A part of the event changed (agenda, itinerary), already audited: announced and sent."""
+        self.announce_change(event, actor)
+        notify(self.changed_signal, event, actor)
 
+    def invite(
+        self,
+        event: E,
+        actor: User,
+        *,
+        user: User | None = None,
+        name: str = "",
+        email: str = "",
+        role: str = "required",
+    ) -> Attendee:
+        """One more person; once the event is announced they get their own invitation."""
+        self.require_open(event)
+        attendee = new_attendee(event.invited, user=user, name=name, email=email, role=role)
+        event.invited.append(attendee)
+        db.session.add(attendee)
+        db.session.flush()
+        if event.is_announced:
+            invitations.send(event, self.announcement, "REQUEST", [attendee])
+        person = self.announcement.person
+        record(
+            f"{event.EVENT}.{person}_add",
+            event,
+            summary=f"{attendee.name} <{attendee.email}>",
+            after={person: attendee.id, "role": role},
+            actor_id=actor.id,
+        )
+        notify(self.changed_signal, event, actor)
+        return attendee
 
-def update(
-    event: MeetingOrVisit,
-    kind: Kind,
-    actor: User,
-    *,
-    check: Callable[[], None],
-    apply: Callable[[], None],
-    expected_version: int | None,
-) -> None:
-    """An edit of the event itself: `check` refuses bad input, `apply` writes the columns."""
-    require_open(event, kind)
-    check_version(event, expected_version)
-    check()
-    before, edited = snapshot(event, *kind.fields), snapshot(event, *kind.edited)
-    apply()
-    db.session.flush()
-    if snapshot(event, *kind.edited) == edited:
-        return
-    announce_change(event, kind, actor)
-    record(
-        f"{event.EVENT}.update",
-        event,
-        summary=event.title,
-        before=before,
-        after=snapshot(event, *kind.fields),
-        actor_id=actor.id,
-    )
-    notify(kind.changed, event, actor)
-
-
-def changed(event: MeetingOrVisit, kind: Kind, actor: User) -> None:
-    """A part of the event changed (agenda, itinerary), already audited: announced and sent."""
-    announce_change(event, kind, actor)
-    notify(kind.changed, event, actor)
+    def withdraw(self, event: E, actor: User, attendee: Attendee) -> None:
+        """One person less; once the event is announced only their copy is cancelled."""
+        self.require_open(event)
+        if event.is_announced:
+            invitations.send(event, self.announcement, "CANCEL", [attendee])
+        record(
+            f"{event.EVENT}.{self.announcement.person}_remove",
+            event,
+            summary=f"{attendee.name} <{attendee.email}>",
+            actor_id=actor.id,
+        )
+        event.invited.remove(attendee)
+        db.session.flush()
+        notify(self.changed_signal, event, actor)
 
 
 # --- the people invited ------------------------------------------------------------------------
@@ -215,52 +247,6 @@ def new_attendee(invited: list[Attendee], *, user: User | None, name: str, email
         role=role,
         rsvp_nonce=rsvp.new_nonce(),
     )
-
-
-def invite(
-    event: MeetingOrVisit,
-    kind: Kind,
-    actor: User,
-    *,
-    user: User | None = None,
-    name: str = "",
-    email: str = "",
-    role: str = "required",
-) -> Attendee:
-    """One more person; once the event is announced they get their own invitation."""
-    require_open(event, kind)
-    attendee = new_attendee(event.invited, user=user, name=name, email=email, role=role)
-    event.invited.append(attendee)
-    db.session.add(attendee)
-    db.session.flush()
-    if event.is_announced:
-        invitations.send(event, kind.announcement, "REQUEST", [attendee])
-    person = kind.announcement.person
-    record(
-        f"{event.EVENT}.{person}_add",
-        event,
-        summary=f"{attendee.name} <{attendee.email}>",
-        after={person: attendee.id, "role": role},
-        actor_id=actor.id,
-    )
-    notify(kind.changed, event, actor)
-    return attendee
-
-
-def withdraw(event: MeetingOrVisit, kind: Kind, actor: User, attendee: Attendee) -> None:
-    """One person less; once the event is announced only their copy is cancelled."""
-    require_open(event, kind)
-    if event.is_announced:
-        invitations.send(event, kind.announcement, "CANCEL", [attendee])
-    record(
-        f"{event.EVENT}.{kind.announcement.person}_remove",
-        event,
-        summary=f"{attendee.name} <{attendee.email}>",
-        actor_id=actor.id,
-    )
-    event.invited.remove(attendee)
-    db.session.flush()
-    notify(kind.changed, event, actor)
 
 
 def answer(attendee: Attendee, answer_: str) -> None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordination.events.models import Attendee, AttendeeRole, EventMixin
+from coordination.events.models import Attendee, AttendeeRole, EventMixin, parts
 from coordination.extensions import db
 from coordination.organizations.models import Body
 from workflows.meeting import MeetingState
@@ -23,7 +23,7 @@ class MeetingKind(StrEnum):
 
 class Meeting(EventMixin, db.Model):
     __tablename__ = "meetings"
-    EVENT = "meeting"
+    EVENT, PEOPLE = "meeting", "attendees"
     OPEN_STATES = frozenset({MeetingState.DRAFT, MeetingState.SCHEDULED})
     ANNOUNCED = MeetingState.SCHEDULED
 
@@ -36,19 +36,9 @@ class Meeting(EventMixin, db.Model):
     reminder_days: Mapped[list[int] | None] = mapped_column(JSON)  # days before; empty = policy default
     minutes_published_at: Mapped[datetime | None]
 
-    agenda: Mapped[list[AgendaItem]] = relationship(
-        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
-    )
-    attendees: Mapped[list[Attendee]] = relationship(
-        back_populates="meeting", order_by="Attendee.id", cascade="all, delete-orphan"
-    )
-    decisions: Mapped[list[Decision]] = relationship(
-        back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan"
-    )
-
-    @property
-    def invited(self) -> list[Attendee]:
-        return self.attendees
+    agenda: Mapped[list[AgendaItem]] = parts("meeting", "AgendaItem.position")
+    attendees: Mapped[list[Attendee]] = parts("meeting", "Attendee.id")
+    decisions: Mapped[list[Decision]] = parts("meeting", "Decision.id")
 
     @property
     def uid(self) -> str:

@@ -18,7 +18,6 @@ from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.events import operations as events
 from coordination.events.invitations import send as send_invitations
-from coordination.events.models import Attendee
 from coordination.events.operations import answer, to_utc
 from coordination.extensions import db
 from coordination.meetings import invitations
@@ -42,16 +41,6 @@ FIELDS = (
     "state",
     "sequence",
     "reminder_days",
-)
-KIND = events.Kind(
-    transitions=flow.TRANSITIONS,
-    announcement=invitations.ANNOUNCEMENT,
-    fields=FIELDS,
-    edited=FIELDS,
-    change_action="reschedule",
-    changed=signals.meeting_changed,
-    cancelled=signals.meeting_cancelled,
-    closed=_l("This meeting can no longer be changed."),
 )
 
 
@@ -99,31 +88,19 @@ def create_meeting(mechanism: Mechanism, actor: User, data: MeetingData) -> Meet
     return meeting
 
 
-def update_meeting(meeting: Meeting, actor: User, data: MeetingData, *, expected_version: int | None) -> None:
-    events.update(
-        meeting,
-        KIND,
-        actor,
-        check=lambda: _check(data),
-        apply=lambda: _apply(meeting, data),
-        expected_version=expected_version,
-    )
-
-
-def add_attendee(
-    meeting: Meeting,
-    actor: User,
-    *,
-    user: User | None = None,
-    name: str = "",
-    email: str = "",
-    role: str = "required",
-) -> Attendee:
-    return events.invite(meeting, KIND, actor, user=user, name=name, email=email, role=role)
-
-
-def remove_attendee(meeting: Meeting, actor: User, attendee: Attendee) -> None:
-    events.withdraw(meeting, KIND, actor, attendee)
+KIND: events.Kind[Meeting, MeetingData] = events.Kind(
+    transitions=flow.TRANSITIONS,
+    announcement=invitations.ANNOUNCEMENT,
+    fields=FIELDS,
+    edited=FIELDS,
+    check=lambda _meeting, data: _check(data),
+    apply=_apply,
+    change_action="reschedule",
+    changed_signal=signals.meeting_changed,
+    cancelled_signal=signals.meeting_cancelled,
+    closed=_l("This meeting can no longer be changed."),
+)
+update_meeting, add_attendee, remove_attendee, cancel = KIND.update, KIND.invite, KIND.withdraw, KIND.cancel
 
 
 def schedule(meeting: Meeting, actor: User) -> int:
@@ -134,9 +111,8 @@ def schedule(meeting: Meeting, actor: User) -> int:
             raise OperationError(_("The meeting cannot start in the past."), "starts_at")
         return send_invitations(meeting, KIND.announcement, "REQUEST")
 
-    return events.transition(
+    return KIND.transition(
         meeting,
-        KIND,
         actor,
         "schedule",
         signals.meeting_scheduled,
@@ -145,14 +121,9 @@ def schedule(meeting: Meeting, actor: User) -> int:
     )
 
 
-def cancel(meeting: Meeting, actor: User, reason: str) -> None:
-    events.cancel(meeting, KIND, actor, reason)
-
-
 def hold(meeting: Meeting, actor: User) -> None:
-    events.transition(
+    KIND.transition(
         meeting,
-        KIND,
         actor,
         "hold",
         signals.meeting_held,
@@ -173,7 +144,7 @@ def add_agenda_item(
     plan_id: int | None = None,
     notes: str = "",
 ) -> AgendaItem:
-    events.require_open(meeting, KIND)
+    KIND.require_open(meeting)
     if not title.strip():
         raise OperationError(_("This field is required."), "title")
     if planned_minutes is not None and not 1 <= planned_minutes <= 600:
@@ -196,12 +167,12 @@ def add_agenda_item(
     record(
         "meeting.agenda_add", meeting, summary=item.title, after={"agenda_item": item.id}, actor_id=actor.id
     )
-    events.changed(meeting, KIND, actor)
+    KIND.changed(meeting, actor)
     return item
 
 
 def move_agenda_item(meeting: Meeting, actor: User, item: AgendaItem, step: int) -> None:
-    events.require_open(meeting, KIND)
+    KIND.require_open(meeting)
     items = list(meeting.agenda)
     index = items.index(item)
     other = index + step
@@ -209,17 +180,17 @@ def move_agenda_item(meeting: Meeting, actor: User, item: AgendaItem, step: int)
         return
     items[index].position, items[other].position = items[other].position, items[index].position
     record("meeting.agenda_move", meeting, summary=item.title, actor_id=actor.id)
-    events.changed(meeting, KIND, actor)
+    KIND.changed(meeting, actor)
 
 
 def remove_agenda_item(meeting: Meeting, actor: User, item: AgendaItem) -> None:
-    events.require_open(meeting, KIND)
+    KIND.require_open(meeting)
     if item.plan_id:
         raise OperationError(_("The plan's agenda item is removed by returning the plan to draft."))
     record("meeting.agenda_remove", meeting, summary=item.title, actor_id=actor.id)
     meeting.agenda.remove(item)
     db.session.flush()
-    events.changed(meeting, KIND, actor)
+    KIND.changed(meeting, actor)
 
 
 # --- minutes and decisions ---------------------------------------------------------------------
@@ -300,9 +271,7 @@ def publish_minutes(meeting: Meeting, actor: User) -> int:
         meeting.minutes_published_at = utcnow()
         return invitations.send_minutes(meeting)
 
-    return events.transition(
-        meeting, KIND, actor, "publish_minutes", signals.minutes_published, then=stamp_and_send
-    )
+    return KIND.transition(meeting, actor, "publish_minutes", signals.minutes_published, then=stamp_and_send)
 
 
 def adopt_plan_at(meeting: Meeting, actor: User, item: AgendaItem) -> None:

@@ -1,12 +1,16 @@
+"""The meeting pages: the shared event pages (coordination.events.views) and the agenda, the
+minutes and the calendar download."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from coordination import ical, permissions
 from coordination.auth.models import User
@@ -18,6 +22,7 @@ from coordination.meetings import operations, queries
 from coordination.meetings.forms import AgendaForm, DecisionForm, MeetingForm, OutcomeForm
 from coordination.meetings.invitations import meeting_event
 from coordination.meetings.models import AgendaItem, Decision, Meeting
+from coordination.organizations.models import Mechanism
 from coordination.organizations.queries import body_choices, current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import to_local, utcnow
@@ -62,45 +67,11 @@ def _meeting_data(form: MeetingForm) -> operations.MeetingData:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def new() -> ResponseReturnValue:
-    form = _meeting_form(None)
-    return shared.new_page(
-        form,
-        lambda: operations.create_meeting(current_mechanism(), current_user, _meeting_data(form)),
-        success=_("Meeting created. Add attendees and the agenda, then send the invitations."),
-        target=lambda meeting: url_for("meetings.show", meeting_id=meeting.id),
-        template="meetings/form.html",
-        meeting=None,
-    )
-
-
-@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def edit(meeting_id: int) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    form = _meeting_form(meeting)
-    return shared.edit_page(
-        meeting,
-        form,
-        lambda version: operations.update_meeting(
-            meeting, current_user, _meeting_data(form), expected_version=version
-        ),
-        success=_("Meeting saved. Attendees of a scheduled meeting receive an update."),
-        target=url_for("meetings.show", meeting_id=meeting.id),
-        template="meetings/form.html",
-        meeting=meeting,
-    )
-
-
-def _forms(meeting: Meeting, **given: object) -> dict[str, object]:
+def _forms(meeting: Meeting, **given: FlaskForm) -> dict[str, FlaskForm]:
     mechanism = current_mechanism()
-    agenda = given.get("agenda_form")
-    agenda = agenda if isinstance(agenda, AgendaForm) else AgendaForm(formdata=None)
+    agenda = shared.given(given, "agenda_form", AgendaForm)
     agenda.presenter_body_id.choices = [(0, "—")] + body_choices(mechanism)
-    decision = given.get("decision_form")
-    decision = decision if isinstance(decision, DecisionForm) else DecisionForm(formdata=None)
+    decision = shared.given(given, "decision_form", DecisionForm)
     decision.agenda_item_id.choices = [(0, "—")] + [(i.id, i.title) for i in meeting.agenda]
     decision.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
     decision.body_ids.choices = unit_choices(mechanism)
@@ -112,10 +83,11 @@ def _forms(meeting: Meeting, **given: object) -> dict[str, object]:
     }
 
 
-def _render(meeting: Meeting, status: int = 200, **given: object) -> ResponseReturnValue:
+def _render(meeting: Meeting, status: int = 200, **given: FlaskForm) -> ResponseReturnValue:
     manage = permissions.can_manage_meetings(current_user)
     return render_template(
         "meetings/show.html",
+        event=meeting,
         meeting=meeting,
         manage=manage,
         open=meeting.is_open,
@@ -126,31 +98,59 @@ def _render(meeting: Meeting, status: int = 200, **given: object) -> ResponseRet
     ), status
 
 
-@bp.route("/<int:meeting_id>")
-@permissions.require(permissions.can_read_mechanism)
-def show(meeting_id: int) -> ResponseReturnValue:
-    return _render(db.get_or_404(Meeting, meeting_id))
+def _decision_fields(form: DecisionForm) -> dict[str, object]:
+    return {
+        "text": form.text.data,
+        "deadline": form.deadline.data,
+        "body_ids": form.body_ids.data or [],
+        "agenda_item_id": form.agenda_item_id.data or None,
+        "key_task_id": form.key_task_id.data or None,
+    }
 
 
-def _page(meeting: Meeting, anchor: str = "") -> str:
-    return url_for("meetings.show", meeting_id=meeting.id) + anchor
+def _create(mechanism: Mechanism, actor: User, form: MeetingForm) -> Meeting:
+    return operations.create_meeting(mechanism, actor, _meeting_data(form))
 
 
-def _renderer(meeting: Meeting) -> shared.Render:
-    return lambda status, **given: _render(meeting, status, **given)
+def _update(meeting: Meeting, actor: User, form: MeetingForm, version: int | None) -> None:
+    operations.update_meeting(meeting, actor, _meeting_data(form), expected_version=version)
 
 
-@bp.route("/<int:meeting_id>/attendees", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_attendee(meeting_id: int) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    return shared.invite_page(
-        lambda actor, **invitee: operations.add_attendee(meeting, actor, **invitee),
-        person="attendee",
-        success=_("Attendee added."),
-        target=_page(meeting, "#attendees"),
-        render=_renderer(meeting),
-    )
+PAGES = shared.Pages(
+    model=Meeting,
+    name="meeting",
+    person="attendee",
+    people_path="attendees",
+    form=_meeting_form,
+    create=_create,
+    update=_update,
+    show=_render,
+    forms=_forms,
+    invite=operations.add_attendee,
+    cancel=operations.cancel,
+    states={
+        "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
+        "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
+        "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
+    },
+    agreed=Decision,
+    agreed_path="decisions",
+    agreed_form=DecisionForm,
+    agreed_fields=_decision_fields,
+    add_agreed=operations.add_decision,
+    assign=operations.assign_decision,
+    messages={
+        "created": _l("Meeting created. Add attendees and the agenda, then send the invitations."),
+        "saved": _l("Meeting saved. Attendees of a scheduled meeting receive an update."),
+        "invited": _l("Attendee added."),
+        "cancelled": _l("The meeting is cancelled."),
+        "agreed": _l("Decision recorded."),
+        "assigned": _l("The decision is assigned: each unit has a task."),
+    },
+    people_anchor="#attendees",
+    agreed_anchor="#minutes",
+)
+shared.register(bp, PAGES)
 
 
 @bp.route("/<int:meeting_id>/attendees/<int:attendee_id>/remove", methods=["POST"])
@@ -161,7 +161,7 @@ def remove_attendee(meeting_id: int, attendee_id: int) -> ResponseReturnValue:
     return shared.action(
         lambda: operations.remove_attendee(meeting, current_user, attendee),
         success=_("Attendee removed."),
-        target=_page(meeting, "#attendees"),
+        target=PAGES.page(meeting, "#attendees"),
     )
 
 
@@ -181,7 +181,7 @@ def add_agenda_item(meeting_id: int) -> ResponseReturnValue:
             planned_minutes=form.planned_minutes.data,
         ),
         success=_("Agenda item added."),
-        target=lambda item: _page(meeting, "#agenda"),
+        target=lambda item: PAGES.page(meeting, "#agenda"),
     )
     return done or _render(meeting, 422, agenda_form=form)
 
@@ -202,7 +202,7 @@ def agenda_action(meeting_id: int, item_id: int, action: str) -> ResponseReturnV
     return shared.action(
         lambda: AGENDA_ACTIONS[action](meeting, current_user, item),
         success=None,
-        target=_page(meeting, "#agenda"),
+        target=PAGES.page(meeting, "#agenda"),
     )
 
 
@@ -214,11 +214,11 @@ def outcome(meeting_id: int, item_id: int) -> ResponseReturnValue:
     form = OutcomeForm()
     if not form.validate_on_submit():
         flash(_("At most %(max)d characters.", max=5000), "error")
-        return redirect(_page(meeting, "#minutes"))
+        return redirect(PAGES.page(meeting, "#minutes"))
     return shared.action(
         lambda: operations.record_outcome(meeting, current_user, item, form.outcome.data or ""),
         success=_("Minutes saved."),
-        target=_page(meeting, "#minutes"),
+        target=PAGES.page(meeting, "#minutes"),
     )
 
 
@@ -230,71 +230,7 @@ def add_suggestion(meeting_id: int) -> ResponseReturnValue:
     return shared.action(
         lambda: operations.add_agenda_item(meeting, current_user, title=title),
         success=_("Agenda item added."),
-        target=_page(meeting, "#agenda"),
-    )
-
-
-@bp.route("/<int:meeting_id>/decisions", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_decision(meeting_id: int) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    form = DecisionForm()
-    _forms(meeting, decision_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_decision(
-            meeting,
-            current_user,
-            text=form.text.data,
-            deadline=form.deadline.data,
-            body_ids=form.body_ids.data or [],
-            agenda_item_id=form.agenda_item_id.data or None,
-            key_task_id=form.key_task_id.data or None,
-        ),
-        success=_("Decision recorded."),
-        target=lambda decision: _page(meeting, "#minutes"),
-    )
-    return done or _render(meeting, 422, decision_form=form)
-
-
-@bp.route("/<int:meeting_id>/decisions/<int:decision_id>/assign", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def assign_decision(meeting_id: int, decision_id: int) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    decision = shared.owned(Decision, decision_id, meeting)
-    return shared.action(
-        lambda: operations.assign_decision(meeting, current_user, decision),
-        success=_("The decision is assigned: each unit has a task."),
-        target=_page(meeting, "#minutes"),
-    )
-
-
-STATE_ACTIONS = {
-    "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
-    "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
-    "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
-}
-
-
-@bp.route("/<int:meeting_id>/<any(schedule, hold, publish):action>", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def state_action(meeting_id: int, action: str) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    operation, message = STATE_ACTIONS[action]
-    return shared.action(
-        lambda: operation(meeting, current_user), success=str(message), target=_page(meeting)
-    )
-
-
-@bp.route("/<int:meeting_id>/cancel", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def cancel(meeting_id: int) -> ResponseReturnValue:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    return shared.cancel_page(
-        lambda actor, reason: operations.cancel(meeting, actor, reason),
-        success=_("The meeting is cancelled."),
-        target=_page(meeting),
-        render=_renderer(meeting),
+        target=PAGES.page(meeting, "#agenda"),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordination.events.models import Attendee, EventMixin
+from coordination.events.models import Attendee, EventMixin, parts
 from coordination.extensions import db
 from coordination.organizations.models import Party
 from workflows.visit import VisitState
@@ -15,7 +15,7 @@ from workflows.visit import VisitState
 
 class Visit(EventMixin, db.Model):
     __tablename__ = "visits"
-    EVENT = "visit"
+    EVENT, PEOPLE = "visit", "members"
     OPEN_STATES = frozenset({VisitState.PLANNED, VisitState.CONFIRMED})
     ANNOUNCED = VisitState.CONFIRMED
 
@@ -28,19 +28,9 @@ class Visit(EventMixin, db.Model):
     state: Mapped[str] = mapped_column(String(20), default="planned")
 
     visiting_party: Mapped[Party] = relationship(foreign_keys=[visiting_party_id])
-    members: Mapped[list[Attendee]] = relationship(
-        back_populates="visit", order_by="Attendee.id", cascade="all, delete-orphan"
-    )
-    itinerary: Mapped[list[ItineraryItem]] = relationship(
-        back_populates="visit", order_by="ItineraryItem.starts_at", cascade="all, delete-orphan"
-    )
-    outcomes: Mapped[list[VisitOutcome]] = relationship(
-        back_populates="visit", order_by="VisitOutcome.id", cascade="all, delete-orphan"
-    )
-
-    @property
-    def invited(self) -> list[Attendee]:
-        return self.members
+    members: Mapped[list[Attendee]] = parts("visit", "Attendee.id")
+    itinerary: Mapped[list[ItineraryItem]] = parts("visit", "ItineraryItem.starts_at")
+    outcomes: Mapped[list[VisitOutcome]] = parts("visit", "VisitOutcome.id")
 
 
 class ItineraryItem(db.Model):

@@ -16,7 +16,6 @@ from coordination.assignments.models import Assignment
 from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.events import operations as events
-from coordination.events.models import Attendee
 from coordination.events.operations import to_utc
 from coordination.extensions import db
 from coordination.operations import OperationError
@@ -35,16 +34,6 @@ FIELDS = (
     "leader_name",
     "state",
     "sequence",
-)
-KIND = events.Kind(
-    transitions=flow.TRANSITIONS,
-    announcement=invitations.ANNOUNCEMENT,
-    fields=FIELDS,
-    edited=(*FIELDS, "host_contact", "reception_notes"),
-    change_action="update",
-    changed=signals.visit_changed,
-    cancelled=signals.visit_cancelled,
-    closed=_l("This visit can no longer be changed."),
 )
 
 
@@ -92,27 +81,19 @@ def _apply(visit: Visit, data: VisitData) -> None:
         setattr(visit, key, value.strip() if isinstance(value, str) else value)
 
 
-def update_visit(visit: Visit, actor: User, data: VisitData, *, expected_version: int | None) -> None:
-    events.update(
-        visit,
-        KIND,
-        actor,
-        check=lambda: _check_edit(visit, data),
-        apply=lambda: _apply(visit, data),
-        expected_version=expected_version,
-    )
-
-
-def add_member(
-    visit: Visit,
-    actor: User,
-    *,
-    user: User | None = None,
-    name: str = "",
-    email: str = "",
-    role: str = "required",
-) -> Attendee:
-    return events.invite(visit, KIND, actor, user=user, name=name, email=email, role=role)
+KIND: events.Kind[Visit, VisitData] = events.Kind(
+    transitions=flow.TRANSITIONS,
+    announcement=invitations.ANNOUNCEMENT,
+    fields=FIELDS,
+    edited=(*FIELDS, "host_contact", "reception_notes"),
+    check=_check_edit,
+    apply=_apply,
+    change_action="update",
+    changed_signal=signals.visit_changed,
+    cancelled_signal=signals.visit_cancelled,
+    closed=_l("This visit can no longer be changed."),
+)
+update_visit, add_member, cancel = KIND.update, KIND.invite, KIND.cancel
 
 
 def _check_item_time(visit: Visit, starts_local: datetime, ends_local: datetime) -> None:
@@ -154,7 +135,7 @@ def add_itinerary_item(
     ends_local: datetime,
     place: str,
 ) -> ItineraryItem:
-    events.require_open(visit, KIND)
+    KIND.require_open(visit)
     if not title.strip():
         raise OperationError(_("This field is required."), "title")
     _check_item_time(visit, starts_local, ends_local)
@@ -169,7 +150,7 @@ def add_itinerary_item(
     db.session.add(item)
     db.session.flush()
     record("visit.itinerary_add", visit, summary=item.title, after={"item": item.id}, actor_id=actor.id)
-    events.changed(visit, KIND, actor)
+    KIND.changed(visit, actor)
     return item
 
 
@@ -189,17 +170,12 @@ def confirm(visit: Visit, actor: User) -> int:
         raise OperationError(_("Add at least one member of the delegation first."))
     if not visit.itinerary:
         raise OperationError(_("Add the itinerary first."))
-    return events.announce(visit, KIND, actor, "confirm", signals.visit_confirmed)
-
-
-def cancel(visit: Visit, actor: User, reason: str) -> None:
-    events.cancel(visit, KIND, actor, reason)
+    return KIND.announce(visit, actor, "confirm", signals.visit_confirmed)
 
 
 def complete(visit: Visit, actor: User) -> None:
-    events.transition(
+    KIND.transition(
         visit,
-        KIND,
         actor,
         "complete",
         signals.visit_completed,
