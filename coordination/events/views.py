@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from coordination import permissions
 from coordination.events.forms import AttendeeForm, CancelForm
+from coordination.events.operations import Kind
 from coordination.extensions import db
 from coordination.organizations.models import Mechanism
 from coordination.organizations.queries import current_mechanism
@@ -25,11 +27,11 @@ from coordination.views_util import attempt, form_version, submit_once
 
 if TYPE_CHECKING:
     from coordination.auth.models import User
-    from coordination.events.models import Attendee
     from coordination.meetings.models import Meeting
     from coordination.visits.models import Visit
 
 E = TypeVar("E", "Meeting", "Visit")
+D = TypeVar("D")
 T = TypeVar("T")
 
 
@@ -38,45 +40,77 @@ class Agreed(Protocol):
 
 
 @dataclass(frozen=True)
-class Pages(Generic[E]):
-    """How one kind of event's pages differ.
+class Edit(Generic[E, D]):
+    """The edit form of an event: form(event or None) builds it, data(form) reads it, create
+    (mechanism, actor, data) makes a new event of it (an edit goes through Kind.update)."""
 
-    form(event or None): its edit form; create(mechanism, actor, form) and update(event, actor,
-    form, version): the operations behind it; show(event, status, **given): its page with the
-    forms given (posted ones, shown again with their errors); forms(event, **given): the forms
-    of that page; states: action → (operation, message) of its buttons; agreed: the model of
-    what is agreed (decision, outcome), agreed_path its URL part, agreed_form and agreed_fields
-    (the operation's arguments from the form), add_agreed and assign its operations; anchors:
-    where on the page people and agreed things stand; messages: created, saved, invited,
-    cancelled, agreed, assigned."""
-
-    model: type[E]
-    name: str
-    person: str
-    people_path: str
     form: Callable[[E | None], FlaskForm]
-    create: Callable[[Mechanism, User, FlaskForm], E]
-    update: Callable[[E, User, FlaskForm, int | None], None]
+    data: Callable[[FlaskForm], D]
+    create: Callable[[Mechanism, User, D], E]
+
+
+@dataclass(frozen=True)
+class Page(Generic[E]):
+    """The event's page: show(event, status, **given) renders it with the forms given (posted
+    ones, shown again with their errors); forms(event, **given) builds those forms; the anchors
+    say where on the page the people and the agreed things stand."""
+
     show: Callable[..., ResponseReturnValue]
     forms: Callable[..., dict[str, FlaskForm]]
-    invite: Callable[..., Attendee]
-    cancel: Callable[[E, User, str], None]
-    states: Mapping[str, tuple[Callable[[E, User], object], LazyString]]
-    agreed: type[Agreed]
-    agreed_path: str
-    agreed_form: type[FlaskForm]
-    agreed_fields: Callable[[FlaskForm], dict[str, object]]
-    add_agreed: Callable[..., object]
-    assign: Callable[[E, User, Agreed], object]
-    messages: Mapping[str, LazyString]
     people_anchor: str = ""
     agreed_anchor: str = ""
+
+
+@dataclass(frozen=True)
+class Agreement(Generic[E]):
+    """What an event agrees (a meeting's decisions, a visit's outcomes) at /<id>/<path>: its
+    model and form, the form's fields of its own besides text, deadline, units and key task,
+    the operations that record one and turn it into tasks."""
+
+    model: type[Agreed]
+    path: str
+    form: type[FlaskForm]
+    own_fields: tuple[str, ...]
+    add: Callable[..., object]
+    assign: Callable[[E, User, Agreed], object]
+
+    def fields(self, form: FlaskForm) -> dict[str, object]:
+        names = ("text", "deadline", "key_task_id", *self.own_fields)
+        return {name: form[name].data for name in names} | {"body_ids": form["body_ids"].data or []}
+
+
+@dataclass(frozen=True)
+class Messages:
+    created: LazyString
+    saved: LazyString
+    invited: LazyString
+    cancelled: LazyString
+    agreed: LazyString
+    assigned: LazyString = _l("The decision is assigned: each unit has a task.")
+
+
+@dataclass(frozen=True)
+class Pages(Generic[E, D]):
+    """How one kind of event's pages differ: its operations (kind), its model, its edit form, its
+    page, what it agrees, its lifecycle buttons (action → operation, message) and messages."""
+
+    kind: Kind[E, D]
+    model: type[E]
+    edit: Edit[E, D]
+    page: Page[E]
+    agreed: Agreement[E]
+    states: Mapping[str, tuple[Callable[[E, User], object], LazyString]]
+    messages: Messages
+
+    @property
+    def name(self) -> str:
+        return self.model.EVENT
 
     @property
     def id_arg(self) -> str:
         return f"{self.name}_id"
 
-    def page(self, event: E, anchor: str = "") -> str:
+    def url(self, event: E, anchor: str = "") -> str:
         return url_for(f"{self.name}s.show", **{self.id_arg: event.id}) + anchor
 
 
@@ -112,21 +146,22 @@ def action(operation: Callable[[], object], *, success: str | None, target: str)
     return redirect(target)
 
 
-def register(bp: Blueprint, pages: Pages[E]) -> None:
+def register(bp: Blueprint, pages: Pages[E, D]) -> None:
     """The shared pages, on the event's blueprint."""
     manage = permissions.require(permissions.can_manage_meetings)
     one = f"/<int:{pages.id_arg}>"
+    person = pages.kind.announcement.person
 
     def event_of(ids: Mapping[str, int]) -> E:
         return db.get_or_404(pages.model, ids[pages.id_arg])
 
     def new() -> ResponseReturnValue:
-        form = pages.form(None)
+        form = pages.edit.form(None)
         done = submit_once(
             form,
-            lambda: pages.create(current_mechanism(), current_user, form),
-            success=str(pages.messages["created"]),
-            target=lambda event: pages.page(event),
+            lambda: pages.edit.create(current_mechanism(), current_user, pages.edit.data(form)),
+            success=str(pages.messages.created),
+            target=lambda event: pages.url(event),
         )
         return done or render_template(
             f"{pages.name}s/form.html", form=form, event=None, **{pages.name: None}
@@ -134,19 +169,21 @@ def register(bp: Blueprint, pages: Pages[E]) -> None:
 
     def edit(**ids: int) -> ResponseReturnValue:
         event = event_of(ids)
-        form = pages.form(event)
+        form = pages.edit.form(event)
         if request.method == "GET":
             form.version.data = event.version
         if form.validate_on_submit() and attempt(
-            lambda: pages.update(event, current_user, form, form_version(form.version.data)),
+            lambda: pages.kind.update(
+                event, current_user, pages.edit.data(form), expected_version=form_version(form.version.data)
+            ),
             form,
-            str(pages.messages["saved"]),
+            str(pages.messages.saved),
         ):
-            return redirect(pages.page(event))
+            return redirect(pages.url(event))
         return render_template(f"{pages.name}s/form.html", form=form, event=event, **{pages.name: event})
 
     def show(**ids: int) -> ResponseReturnValue:
-        return pages.show(event_of(ids))
+        return pages.page.show(event_of(ids))
 
     def invite(**ids: int) -> ResponseReturnValue:
         event = event_of(ids)
@@ -154,61 +191,63 @@ def register(bp: Blueprint, pages: Pages[E]) -> None:
         form.with_users()
         done = submit_once(
             form,
-            lambda: pages.invite(event, current_user, **form.invitee()),
-            success=str(pages.messages["invited"]),
-            target=lambda _attendee: pages.page(event, pages.people_anchor),
+            lambda: pages.kind.invite(event, current_user, **form.invitee()),
+            success=str(pages.messages.invited),
+            target=lambda _attendee: pages.url(event, pages.page.people_anchor),
         )
-        return done or pages.show(event, 422, **{f"{pages.person}_form": form})
+        return done or pages.page.show(event, 422, **{f"{person}_form": form})
 
     def cancel(**ids: int) -> ResponseReturnValue:
         event = event_of(ids)
         form = CancelForm()
         if form.validate_on_submit() and attempt(
-            lambda: pages.cancel(event, current_user, form.reason.data or ""),
+            lambda: pages.kind.cancel(event, current_user, form.reason.data or ""),
             form,
-            str(pages.messages["cancelled"]),
+            str(pages.messages.cancelled),
         ):
-            return redirect(pages.page(event))
-        return pages.show(event, 422, cancel_form=form)
+            return redirect(pages.url(event))
+        return pages.page.show(event, 422, cancel_form=form)
 
     def state_action(action: str, **ids: int) -> ResponseReturnValue:
         event = event_of(ids)
         operation, message = pages.states[action]
         attempt(lambda: operation(event, current_user), success=str(message))
-        return redirect(pages.page(event))
+        return redirect(pages.url(event))
 
     def add_agreed(**ids: int) -> ResponseReturnValue:
         event = event_of(ids)
-        form = pages.agreed_form()
+        form = pages.agreed.form()
         name = f"{agreed_name}_form"
-        pages.forms(event, **{name: form})
+        pages.page.forms(event, **{name: form})
         done = submit_once(
             form,
-            lambda: pages.add_agreed(event, current_user, **pages.agreed_fields(form)),
-            success=str(pages.messages["agreed"]),
-            target=lambda _agreed: pages.page(event, pages.agreed_anchor),
+            lambda: pages.agreed.add(event, current_user, **pages.agreed.fields(form)),
+            success=str(pages.messages.agreed),
+            target=lambda _agreed: pages.url(event, pages.page.agreed_anchor),
         )
-        return done or pages.show(event, 422, **{name: form})
+        return done or pages.page.show(event, 422, **{name: form})
 
     def assign(**ids: int) -> ResponseReturnValue:
         event = event_of(ids)
-        agreed = owned(pages.agreed, ids[f"{agreed_name}_id"], event)
-        attempt(lambda: pages.assign(event, current_user, agreed), success=str(pages.messages["assigned"]))
-        return redirect(pages.page(event, pages.agreed_anchor))
+        agreed = owned(pages.agreed.model, ids[f"{agreed_name}_id"], event)
+        attempt(
+            lambda: pages.agreed.assign(event, current_user, agreed), success=str(pages.messages.assigned)
+        )
+        return redirect(pages.url(event, pages.page.agreed_anchor))
 
     read = permissions.require(permissions.can_read_mechanism)
     states = ", ".join(pages.states)
-    agreed_name = pages.agreed_path.removesuffix("s")
+    agreed_name = pages.agreed.path.removesuffix("s")
     routes: list[tuple[str, str, Callable[..., ResponseReturnValue], list[str]]] = [
         ("/new", "new", manage(new), ["GET", "POST"]),
         (f"{one}/edit", "edit", manage(edit), ["GET", "POST"]),
         (one, "show", read(show), ["GET"]),
-        (f"{one}/{pages.people_path}", f"add_{pages.person}", manage(invite), ["POST"]),
+        (f"{one}/{pages.model.PEOPLE}", f"add_{person}", manage(invite), ["POST"]),
         (f"{one}/cancel", "cancel", manage(cancel), ["POST"]),
         (f"{one}/<any({states}):action>", "state_action", manage(state_action), ["POST"]),
-        (f"{one}/{pages.agreed_path}", f"add_{agreed_name}", manage(add_agreed), ["POST"]),
+        (f"{one}/{pages.agreed.path}", f"add_{agreed_name}", manage(add_agreed), ["POST"]),
         (
-            f"{one}/{pages.agreed_path}/<int:{agreed_name}_id>/assign",
+            f"{one}/{pages.agreed.path}/<int:{agreed_name}_id>/assign",
             f"assign_{agreed_name}",
             manage(assign),
             ["POST"],

@@ -22,7 +22,7 @@ from coordination.meetings import operations, queries
 from coordination.meetings.forms import AgendaForm, DecisionForm, MeetingForm, OutcomeForm
 from coordination.meetings.invitations import meeting_event
 from coordination.meetings.models import AgendaItem, Decision, Meeting
-from coordination.organizations.models import Mechanism
+from coordination.meetings.operations import add_decision, assign_decision
 from coordination.organizations.queries import body_choices, current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import to_local, utcnow
@@ -98,57 +98,24 @@ def _render(meeting: Meeting, status: int = 200, **given: FlaskForm) -> Response
     ), status
 
 
-def _decision_fields(form: DecisionForm) -> dict[str, object]:
-    return {
-        "text": form.text.data,
-        "deadline": form.deadline.data,
-        "body_ids": form.body_ids.data or [],
-        "agenda_item_id": form.agenda_item_id.data or None,
-        "key_task_id": form.key_task_id.data or None,
-    }
-
-
-def _create(mechanism: Mechanism, actor: User, form: MeetingForm) -> Meeting:
-    return operations.create_meeting(mechanism, actor, _meeting_data(form))
-
-
-def _update(meeting: Meeting, actor: User, form: MeetingForm, version: int | None) -> None:
-    operations.update_meeting(meeting, actor, _meeting_data(form), expected_version=version)
-
-
 PAGES = shared.Pages(
-    model=Meeting,
-    name="meeting",
-    person="attendee",
-    people_path="attendees",
-    form=_meeting_form,
-    create=_create,
-    update=_update,
-    show=_render,
-    forms=_forms,
-    invite=operations.add_attendee,
-    cancel=operations.cancel,
+    operations.KIND,
+    Meeting,
+    shared.Edit(_meeting_form, _meeting_data, operations.create_meeting),
+    shared.Page(_render, _forms, people_anchor="#attendees", agreed_anchor="#minutes"),
+    shared.Agreement(Decision, "decisions", DecisionForm, ("agenda_item_id",), add_decision, assign_decision),
     states={
         "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
         "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
         "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
     },
-    agreed=Decision,
-    agreed_path="decisions",
-    agreed_form=DecisionForm,
-    agreed_fields=_decision_fields,
-    add_agreed=operations.add_decision,
-    assign=operations.assign_decision,
-    messages={
-        "created": _l("Meeting created. Add attendees and the agenda, then send the invitations."),
-        "saved": _l("Meeting saved. Attendees of a scheduled meeting receive an update."),
-        "invited": _l("Attendee added."),
-        "cancelled": _l("The meeting is cancelled."),
-        "agreed": _l("Decision recorded."),
-        "assigned": _l("The decision is assigned: each unit has a task."),
-    },
-    people_anchor="#attendees",
-    agreed_anchor="#minutes",
+    messages=shared.Messages(
+        created=_l("Meeting created. Add attendees and the agenda, then send the invitations."),
+        saved=_l("Meeting saved. Attendees of a scheduled meeting receive an update."),
+        invited=_l("Attendee added."),
+        cancelled=_l("The meeting is cancelled."),
+        agreed=_l("Decision recorded."),
+    ),
 )
 shared.register(bp, PAGES)
 
@@ -161,7 +128,7 @@ def remove_attendee(meeting_id: int, attendee_id: int) -> ResponseReturnValue:
     return shared.action(
         lambda: operations.remove_attendee(meeting, current_user, attendee),
         success=_("Attendee removed."),
-        target=PAGES.page(meeting, "#attendees"),
+        target=PAGES.url(meeting, "#attendees"),
     )
 
 
@@ -181,7 +148,7 @@ def add_agenda_item(meeting_id: int) -> ResponseReturnValue:
             planned_minutes=form.planned_minutes.data,
         ),
         success=_("Agenda item added."),
-        target=lambda item: PAGES.page(meeting, "#agenda"),
+        target=lambda item: PAGES.url(meeting, "#agenda"),
     )
     return done or _render(meeting, 422, agenda_form=form)
 
@@ -202,7 +169,7 @@ def agenda_action(meeting_id: int, item_id: int, action: str) -> ResponseReturnV
     return shared.action(
         lambda: AGENDA_ACTIONS[action](meeting, current_user, item),
         success=None,
-        target=PAGES.page(meeting, "#agenda"),
+        target=PAGES.url(meeting, "#agenda"),
     )
 
 
@@ -214,11 +181,11 @@ def outcome(meeting_id: int, item_id: int) -> ResponseReturnValue:
     form = OutcomeForm()
     if not form.validate_on_submit():
         flash(_("At most %(max)d characters.", max=5000), "error")
-        return redirect(PAGES.page(meeting, "#minutes"))
+        return redirect(PAGES.url(meeting, "#minutes"))
     return shared.action(
         lambda: operations.record_outcome(meeting, current_user, item, form.outcome.data or ""),
         success=_("Minutes saved."),
-        target=PAGES.page(meeting, "#minutes"),
+        target=PAGES.url(meeting, "#minutes"),
     )
 
 
@@ -230,7 +197,7 @@ def add_suggestion(meeting_id: int) -> ResponseReturnValue:
     return shared.action(
         lambda: operations.add_agenda_item(meeting, current_user, title=title),
         success=_("Agenda item added."),
-        target=PAGES.page(meeting, "#agenda"),
+        target=PAGES.url(meeting, "#agenda"),
     )
 
 

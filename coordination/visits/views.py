@@ -10,11 +10,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from coordination import permissions
-from coordination.auth.models import User
 from coordination.events import views as shared
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.organizations.models import Mechanism
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
@@ -22,6 +20,7 @@ from coordination.views_util import submit_once
 from coordination.visits import operations
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
+from coordination.visits.operations import add_outcome, assign_outcome
 from workflows import visit as visit_flow
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -79,54 +78,23 @@ def _render(visit: Visit, status: int = 200, **given: FlaskForm) -> ResponseRetu
     ), status
 
 
-def _outcome_fields(form: VisitOutcomeForm) -> dict[str, object]:
-    return {
-        "kind": form.kind.data,
-        "text": form.text.data,
-        "deadline": form.deadline.data,
-        "body_ids": form.body_ids.data or [],
-        "key_task_id": form.key_task_id.data or None,
-    }
-
-
-def _create(mechanism: Mechanism, actor: User, form: VisitForm) -> Visit:
-    return operations.create_visit(mechanism, actor, _visit_data(form))
-
-
-def _update(visit: Visit, actor: User, form: VisitForm, version: int | None) -> None:
-    operations.update_visit(visit, actor, _visit_data(form), expected_version=version)
-
-
 PAGES = shared.Pages(
-    model=Visit,
-    name="visit",
-    person="member",
-    people_path="members",
-    form=_visit_form,
-    create=_create,
-    update=_update,
-    show=_render,
-    forms=_forms,
-    invite=operations.add_member,
-    cancel=operations.cancel,
+    operations.KIND,
+    Visit,
+    shared.Edit(_visit_form, _visit_data, operations.create_visit),
+    shared.Page(_render, _forms),
+    shared.Agreement(VisitOutcome, "outcomes", VisitOutcomeForm, ("kind",), add_outcome, assign_outcome),
     states={
         "confirm": (operations.confirm, _l("Confirmed: the itinerary is on its way to the delegation.")),
         "complete": (operations.complete, _l("The visit is recorded as completed.")),
     },
-    agreed=VisitOutcome,
-    agreed_path="outcomes",
-    agreed_form=VisitOutcomeForm,
-    agreed_fields=_outcome_fields,
-    add_agreed=operations.add_outcome,
-    assign=operations.assign_outcome,
-    messages={
-        "created": _l("Visit created. Add the delegation and the itinerary, then confirm it."),
-        "saved": _l("Visit saved. The delegation of a confirmed visit receives an update."),
-        "invited": _l("Member added."),
-        "cancelled": _l("The visit is cancelled."),
-        "agreed": _l("Outcome recorded."),
-        "assigned": _l("The decision is assigned: each unit has a task."),
-    },
+    messages=shared.Messages(
+        created=_l("Visit created. Add the delegation and the itinerary, then confirm it."),
+        saved=_l("Visit saved. The delegation of a confirmed visit receives an update."),
+        invited=_l("Member added."),
+        cancelled=_l("The visit is cancelled."),
+        agreed=_l("Outcome recorded."),
+    ),
 )
 shared.register(bp, PAGES)
 
@@ -148,7 +116,7 @@ def add_item(visit_id: int) -> ResponseReturnValue:
             place=form.place.data or "",
         ),
         success=_("Itinerary item added."),
-        target=lambda item: PAGES.page(visit),
+        target=lambda item: PAGES.url(visit),
     )
     return done or _render(visit, 422, item_form=form)
 
@@ -161,5 +129,5 @@ def remove_item(visit_id: int, item_id: int) -> ResponseReturnValue:
     return shared.action(
         lambda: operations.remove_itinerary_item(visit, current_user, item),
         success=_("Itinerary item removed."),
-        target=PAGES.page(visit),
+        target=PAGES.url(visit),
     )
