@@ -6,7 +6,7 @@ submit_once() (which commit) and answers the request; endpoints and URLs are the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
@@ -146,8 +146,17 @@ def action(operation: Callable[[], object], *, success: str | None, target: str)
     return redirect(target)
 
 
-def register(bp: Blueprint, pages: Pages[E, D]) -> None:
-    """The shared pages, on the event's blueprint."""
+_listings: dict[str, Callable[[Mechanism], Sequence[object]]] = {}
+
+
+def listings(mechanism: Mechanism) -> dict[str, Sequence[object]]:
+    """Every kind of event's list for the page of meetings and visits (`meetings`, `visits`)."""
+    return {name: query(mechanism) for name, query in _listings.items()}
+
+
+def register(bp: Blueprint, pages: Pages[E, D], listing: Callable[[Mechanism], Sequence[E]]) -> None:
+    """The shared pages, on the event's blueprint; `listing` gives its list of the mechanism's."""
+    _listings[f"{pages.name}s"] = listing
     manage = permissions.require(permissions.can_manage_meetings)
     one = f"/<int:{pages.id_arg}>"
     person = pages.kind.announcement.person

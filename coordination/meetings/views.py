@@ -38,8 +38,7 @@ def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     return render_template(
         "meetings/index.html",
-        meetings=queries.meetings_of(mechanism),
-        visits=queries.visits_of(mechanism),
+        **shared.listings(mechanism),
         can_manage=permissions.can_manage_meetings(current_user),
     )
 
@@ -117,7 +116,7 @@ PAGES = shared.Pages(
         agreed=_l("Decision recorded."),
     ),
 )
-shared.register(bp, PAGES)
+shared.register(bp, PAGES, queries.meetings_of)
 
 
 @bp.route("/<int:meeting_id>/attendees/<int:attendee_id>/remove", methods=["POST"])

@@ -17,7 +17,7 @@ from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.views_util import submit_once
-from coordination.visits import operations
+from coordination.visits import operations, queries
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
 from coordination.visits.operations import add_outcome, assign_outcome
@@ -96,7 +96,7 @@ PAGES = shared.Pages(
         agreed=_l("Outcome recorded."),
     ),
 )
-shared.register(bp, PAGES)
+shared.register(bp, PAGES, queries.visits_of)
 
 
 @bp.route("/<int:visit_id>/itinerary", methods=["POST"])
