@@ -14,8 +14,8 @@ from coordination.auth import operations as accounts
 from coordination.auth.models import Role
 from coordination.auth.passwords import password_problems
 from coordination.extensions import db
-from coordination.notifications import mail
 from coordination.operations import OperationError
+from coordination.outbox import mail
 from coordination.plans import imports
 from coordination.reminders import delivery
 from coordination.supervision import generation

@@ -98,6 +98,18 @@ class OneTimeKey:
             self.once_key.data = new_key()
 
 
+def parse_days(text: str, *, low: int = 1, high: int = 60) -> tuple[int, ...]:
+    """'7, 3, 1' → (7, 3, 1); Chinese commas too."""
+    parts = [p for p in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if p]
+    try:
+        days = tuple(sorted({int(p) for p in parts}, reverse=True))
+    except ValueError as error:
+        raise ValidationError(_l("Numbers separated by commas, e.g. 7, 3, 1.")) from error
+    if not days or any(not low <= d <= high for d in days):
+        raise ValidationError(_l("Each number between %(a)d and %(b)d.", a=low, b=high))
+    return days
+
+
 def required() -> DataRequired:
     return DataRequired(message=_l("This field is required."))
 

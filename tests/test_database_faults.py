@@ -16,8 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from coordination.assignments.models import Assignment, ProgressReport
 from coordination.extensions import db
-from coordination.notifications.models import OutgoingMail
 from coordination.organizations.models import Body
+from coordination.outbox.models import OutgoingMail
 from tests.conftest import DEMO_PASSWORD, Inbox, free_port, make_app, reset_schema
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -119,7 +119,7 @@ def test_the_app_survives_a_database_restart(postgres, running):
     from rq import SimpleWorker
 
     from coordination.jobs import get_queue
-    from coordination.notifications import mail
+    from coordination.outbox import mail
 
     app, web, inbox = running
     client = web.test_client()

@@ -16,7 +16,7 @@ from coordination import spreadsheets
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
-from coordination.notifications.models import OutgoingMail
+from coordination.outbox.models import OutgoingMail
 from coordination.plans.models import PlanItem
 from coordination.reminders import delivery
 from coordination.reminders.models import Reminder

@@ -74,7 +74,7 @@ def test_outbox_and_reminder_pages_say_states_and_kinds_in_words(client, login):
     login("admin")
     page = client.get("/admin/outbox?source=reminder&status=pending").get_data(as_text=True)
     assert "已逾期，请抓紧办理（第 13 次催办）" in page and "urge_" not in page
-    from coordination.notifications.models import OutgoingMail
+    from coordination.outbox.models import OutgoingMail
 
     db.session.add(
         OutgoingMail(

@@ -82,8 +82,8 @@ def test_a_send_a_killed_worker_left_half_done_is_retried_after_the_claim_timeou
     from sqlalchemy import select, update
 
     from coordination import outbox
-    from coordination.notifications import mail
-    from coordination.notifications.models import OutgoingMail
+    from coordination.outbox import mail
+    from coordination.outbox.models import OutgoingMail
     from coordination.reminders import delivery
     from coordination.reminders.models import Reminder
     from coordination.supervision import generation

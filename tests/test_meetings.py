@@ -13,7 +13,7 @@ from coordination.assignments.models import Assignment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.meetings.models import Attendee, Meeting
-from coordination.notifications.models import OutgoingMail
+from coordination.outbox.models import OutgoingMail
 from coordination.plans.models import AnnualPlan
 from coordination.timeutil import frozen_at, local_today, to_local
 from tests import factories as f
@@ -163,7 +163,7 @@ def test_rsvp_through_the_signed_link(client, login, smtp, run_jobs):
 
 def test_a_token_is_bound_to_its_attendee(client, login, smtp, run_jobs, app):
     _scheduled(client, login)
-    from coordination.notifications import rsvp
+    from coordination.events import rsvp
 
     guest = db.session.scalar(select(Attendee).where(Attendee.email == "zhang.wei@partner.example.com"))
     token = rsvp.token_for(guest)
@@ -303,7 +303,7 @@ def test_without_redis_the_meeting_is_scheduled_and_the_mail_waits_for_the_sweep
     assert len(rows) == 2 and {r.status for r in rows} == {"pending"}
     run_jobs()
     assert smtp.messages == []  # nothing reached the queue
-    from coordination.notifications import mail
+    from coordination.outbox import mail
 
     assert mail.sweep() == 2
     run_jobs()

@@ -12,8 +12,8 @@ from coordination import outbox
 from coordination.audit.models import AuditEvent
 from coordination.evaluation.queries import scope_of
 from coordination.extensions import db
-from coordination.notifications import mail
-from coordination.notifications.models import OutgoingMail
+from coordination.outbox import mail
+from coordination.outbox.models import OutgoingMail
 from coordination.supervision import generation
 from coordination.supervision.models import GeneratedReport
 from coordination.timeutil import frozen_at, to_local, utcnow

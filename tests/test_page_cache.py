@@ -131,7 +131,7 @@ def test_a_new_day_redraws_the_page(client, login, issued):
 def test_reminders_delivered_by_the_worker_reach_the_bell(client, login, issued, smtp, run_jobs, monkeypatch):
     """Delivery marks a message sent on a connection of its own, after the server took it; the
     liaison who opens the page while it is being sent still sees the bell count right after."""
-    from coordination.notifications.mail import Transport
+    from coordination.outbox.mail import Transport
 
     morning = send_time(local_today() + timedelta(days=1)) + timedelta(minutes=5)
     liaison = f.user("liaison.dl.port")

@@ -26,9 +26,9 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User, UserRole
 from coordination.config import normalise_database_url
 from coordination.extensions import db
-from coordination.notifications import mail
-from coordination.notifications.models import OutgoingMail
 from coordination.organizations.models import Mechanism
+from coordination.outbox import mail
+from coordination.outbox.models import OutgoingMail
 from coordination.reminders.models import Reminder
 from coordination.supervision.models import GeneratedReport
 from coordination.timeutil import utcnow

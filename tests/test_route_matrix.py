@@ -15,7 +15,7 @@ from coordination.assignments.models import Assignment, Attachment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.meetings import operations as meetings
-from coordination.notifications.models import OutgoingMail
+from coordination.outbox.models import OutgoingMail
 from coordination.plans.models import PlanImport
 from coordination.reminders.models import Reminder
 from coordination.supervision import generation

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -15,10 +13,16 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from coordination.forms import Form, OneTimeKey, max_length, required, required_input, within_period
-from coordination.labels import ATTENDEE_ROLE_LABELS, MEETING_KIND_LABELS
-
-ATTENDEE_ROLES = [(k, ATTENDEE_ROLE_LABELS[k]) for k in ("required", "chair", "optional")]
+from coordination.forms import (
+    Form,
+    OneTimeKey,
+    max_length,
+    parse_days,
+    required,
+    required_input,
+    within_period,
+)
+from coordination.labels import MEETING_KIND_LABELS
 
 
 class MeetingForm(OneTimeKey, Form):
@@ -40,45 +44,12 @@ class MeetingForm(OneTimeKey, Form):
     )
     version = HiddenField()
 
-    def validate_reminder_days(self, field: Any) -> None:
-        from coordination.reminders.forms import parse_days
-
+    def validate_reminder_days(self, field: StringField) -> None:
         self.parsed_reminder_days = list(parse_days(field.data)) if (field.data or "").strip() else None
 
-    def validate_ends_at(self, field: Any) -> None:
+    def validate_ends_at(self, field: DateTimeLocalField) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must be after the start."))
-
-
-class AttendeeForm(OneTimeKey, Form):
-    """Invite a user or a guest, to a meeting or into a visit's delegation."""
-
-    user_id = SelectField(_l("A user of the system"), coerce=int, validators=[Optional()])
-    name = StringField(_l("Or a guest: name"), validators=[Optional(), max_length(60)])
-    email = StringField(_l("Guest's e-mail"), validators=[Optional(), max_length(254)])
-    role = SelectField(_l("Role"), choices=ATTENDEE_ROLES, default="required")
-
-    def with_users(self) -> AttendeeForm:
-        from sqlalchemy import select
-
-        from coordination.auth.models import User
-        from coordination.extensions import db
-
-        users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
-        self.user_id.choices = [(0, "—")] + [(u.id, f"{u.name}（{u.username}）") for u in users]
-        return self
-
-    def invitee(self) -> dict[str, Any]:
-        """The keyword arguments of add_attendee / add_member."""
-        from coordination.auth.models import User
-        from coordination.extensions import db
-
-        return {
-            "user": db.session.get(User, self.user_id.data) if self.user_id.data else None,
-            "name": self.name.data or "",
-            "email": self.email.data or "",
-            "role": self.role.data,
-        }
 
 
 class AgendaForm(OneTimeKey, Form):
@@ -100,7 +71,3 @@ class DecisionForm(OneTimeKey, Form):
     key_task_id = SelectField(_l("Key task"), coerce=int, validators=[Optional()])
     body_ids = SelectMultipleField(_l("Units that carry it out"), coerce=int)
     deadline = DateField(_l("Deadline"), validators=[required_input(), within_period()])
-
-
-class CancelForm(Form):
-    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])

@@ -1,49 +1,61 @@
-"""Invitations, updates and cancellations by e-mail with an iCalendar part, one per attendee
-(each carries the attendee's own RSVP links)."""
+"""What a meeting's attendees receive: its calendar entry, the invitation, update and cancellation
+(through the events core), and the published minutes (会议纪要)."""
 
 from __future__ import annotations
 
-from typing import Any
+from icalendar import Event
 
-from flask_babel import force_locale
-
-from coordination.calendar import ics
-from coordination.meetings.models import Attendee, Meeting
-from coordination.notifications import mail, rsvp
+from coordination import ical
+from coordination.events import invitations
+from coordination.events.invitations import Announcement
+from coordination.events.models import Attendee
+from coordination.meetings.models import Meeting
 from coordination.timeutil import to_local
 
-SUBJECTS = {"REQUEST": "会议通知", "UPDATE": "会议变更通知", "CANCEL": "会议取消通知"}
+
+def agenda_text(meeting: Meeting) -> str:
+    return "\n".join(f"{n}. {item.title}" for n, item in enumerate(meeting.agenda, start=1))
 
 
-def send_meeting(meeting: Meeting, kind: str, attendees: list[Attendee] | None = None) -> int:
-    """kind: REQUEST (invitation), UPDATE (a change, sent as METHOD:REQUEST with a higher
-    SEQUENCE) or CANCEL. Returns the number of messages queued."""
-    method = "CANCEL" if kind == "CANCEL" else "REQUEST"
-    cancelled = kind == "CANCEL"
-    calendar_bytes = ics.calendar([ics.meeting_event(meeting, cancelled=cancelled)], method).to_ical()
-    queued = 0
-    with force_locale("zh_Hans_CN"):  # mail goes out in Chinese whoever triggered it
-        for attendee in attendees if attendees is not None else meeting.attendees:
-            context: dict[str, Any] = {
-                "meeting": meeting,
-                "attendee": attendee,
-                "kind": kind,
-                "starts": to_local(meeting.starts_at),
-                "ends": to_local(meeting.ends_at),
-                "links": {} if cancelled else rsvp.links_for(attendee),
-            }
-            message = mail.compose(
-                to_name=attendee.name,
-                to_email=attendee.email,
-                subject=f"【{SUBJECTS[kind]}】{meeting.title}",
-                template="meeting",
-                context=context,
-                ics=calendar_bytes,
-                method=method,
-            )
-            key = f"meeting:{meeting.id}:seq:{meeting.sequence}:{kind}:attendee:{attendee.id}"
-            if mail.queue(
-                message, kind=f"meeting.{kind.lower()}", dedupe_key=key, recipient_user_id=attendee.user_id
-            ):
-                queued += 1
-    return queued
+def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
+    organiser = meeting.organiser
+    return ical.entry(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        summary=meeting.title,
+        location=meeting.venue,
+        description=("议程：\n" + agenda_text(meeting)) if meeting.agenda else "",
+        organiser=(organiser.email, organiser.name) if organiser and organiser.email else None,
+        attendees=meeting.attendees,
+        cancelled=cancelled,
+    )
+
+
+def _times(meeting: Meeting, _attendee: Attendee) -> dict[str, object]:
+    return {"meeting": meeting, "starts": to_local(meeting.starts_at), "ends": to_local(meeting.ends_at)}
+
+
+ANNOUNCEMENT = Announcement(
+    subjects={"REQUEST": "会议通知", "UPDATE": "会议变更通知", "CANCEL": "会议取消通知"},
+    template="meeting",
+    entries=lambda meeting, cancelled: [meeting_event(meeting, cancelled=cancelled)],
+    context=_times,
+)
+
+
+def send_minutes(meeting: Meeting) -> int:
+    """The published minutes, to every attendee. Returns the messages queued."""
+    return invitations.mail_each(
+        meeting.attendees,
+        subject=f"【会议纪要】{meeting.title}",
+        template="minutes",
+        context=lambda attendee: {
+            "meeting": meeting,
+            "attendee": attendee,
+            "starts": to_local(meeting.starts_at),
+        },
+        kind="meeting.minutes",
+        key=lambda attendee: f"meeting:{meeting.id}:minutes:attendee:{attendee.id}",
+    )

@@ -13,7 +13,6 @@ from coordination.meetings.models import Meeting
 from coordination.organizations.models import Mechanism
 from coordination.plans.models import AnnualPlan
 from coordination.timeutil import local_today
-from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.traffic import Light
 
@@ -25,14 +24,6 @@ def meetings_of(mechanism: Mechanism) -> list[Meeting]:
             .where(Meeting.mechanism_id == mechanism.id)
             .options(joinedload(Meeting.host_party))
             .order_by(Meeting.starts_at.desc())
-        )
-    )
-
-
-def visits_of(mechanism: Mechanism) -> list[Visit]:
-    return list(
-        db.session.scalars(
-            select(Visit).where(Visit.mechanism_id == mechanism.id).order_by(Visit.starts_on.desc())
         )
     )
 

@@ -1,31 +1,32 @@
+"""The meeting pages: the shared event pages (coordination.events.views) and the agenda, the
+minutes and the calendar download."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from coordination import permissions
-from coordination.calendar import ics
+from coordination import ical, permissions
+from coordination.auth.models import User
+from coordination.events import views as shared
+from coordination.events.models import Attendee
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.meetings import operations, queries
-from coordination.meetings.forms import (
-    AgendaForm,
-    AttendeeForm,
-    CancelForm,
-    DecisionForm,
-    MeetingForm,
-    OutcomeForm,
-)
-from coordination.meetings.models import AgendaItem, Attendee, Decision, Meeting
+from coordination.meetings.forms import AgendaForm, DecisionForm, MeetingForm, OutcomeForm
+from coordination.meetings.invitations import meeting_event
+from coordination.meetings.models import AgendaItem, Decision, Meeting
+from coordination.meetings.operations import add_decision, assign_decision
 from coordination.organizations.queries import body_choices, current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import to_local, utcnow
-from coordination.views_util import attempt, form_version, submit_once
+from coordination.views_util import submit_once
 from workflows import meeting as meeting_flow
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -33,12 +34,11 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 @bp.route("/")
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     return render_template(
         "meetings/index.html",
-        meetings=queries.meetings_of(mechanism),
-        visits=queries.visits_of(mechanism),
+        **shared.listings(mechanism),
         can_manage=permissions.can_manage_meetings(current_user),
     )
 
@@ -47,8 +47,6 @@ def _meeting_form(meeting: Meeting | None) -> MeetingForm:
     form = MeetingForm(obj=meeting if request.method == "GET" else None)
     form.host_party_id.choices = [(p.id, p.name_zh) for p in current_mechanism().parties]
     if meeting is not None and request.method == "GET":
-        from coordination.timeutil import to_local
-
         form.starts_at.data = to_local(meeting.starts_at).replace(tzinfo=None)
         form.ends_at.data = to_local(meeting.ends_at).replace(tzinfo=None)
         form.reminder_days.data = ", ".join(str(d) for d in meeting.reminder_days or [])
@@ -68,62 +66,30 @@ def _meeting_data(form: MeetingForm) -> operations.MeetingData:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def new() -> Any:
-    form = _meeting_form(None)
-    done = submit_once(
-        form,
-        lambda: operations.create_meeting(current_mechanism(), current_user, _meeting_data(form)),
-        success=_("Meeting created. Add attendees and the agenda, then send the invitations."),
-        target=lambda meeting: url_for("meetings.show", meeting_id=meeting.id),
-    )
-    return done or render_template("meetings/form.html", form=form, meeting=None)
-
-
-@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def edit(meeting_id: int) -> Any:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    form = _meeting_form(meeting)
-    if request.method == "GET":
-        form.version.data = meeting.version
-    if form.validate_on_submit() and attempt(
-        lambda: operations.update_meeting(
-            meeting, current_user, _meeting_data(form), expected_version=form_version(form.version.data)
-        ),
-        form,
-        _("Meeting saved. Attendees of a scheduled meeting receive an update."),
-    ):
-        return redirect(url_for("meetings.show", meeting_id=meeting.id))
-    return render_template("meetings/form.html", form=form, meeting=meeting)
-
-
-def _forms(meeting: Meeting, **given: Any) -> dict[str, Any]:
+def _forms(meeting: Meeting, **given: FlaskForm) -> dict[str, FlaskForm]:
     mechanism = current_mechanism()
-    attendee = (given.get("attendee_form") or AttendeeForm(formdata=None)).with_users()
-    agenda = given.get("agenda_form") or AgendaForm(formdata=None)
+    agenda = shared.given(given, "agenda_form", AgendaForm)
     agenda.presenter_body_id.choices = [(0, "—")] + body_choices(mechanism)
-    decision = given.get("decision_form") or DecisionForm(formdata=None)
+    decision = shared.given(given, "decision_form", DecisionForm)
     decision.agenda_item_id.choices = [(0, "—")] + [(i.id, i.title) for i in meeting.agenda]
     decision.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
     decision.body_ids.choices = unit_choices(mechanism)
     return {
-        "attendee_form": attendee,
+        **shared.shared_forms(given, "attendee"),
         "agenda_form": agenda,
         "decision_form": decision,
-        "cancel_form": given.get("cancel_form") or CancelForm(formdata=None),
         "outcome_form": OutcomeForm(formdata=None),
     }
 
 
-def _render(meeting: Meeting, status: int = 200, **given: Any) -> Any:
+def _render(meeting: Meeting, status: int = 200, **given: FlaskForm) -> ResponseReturnValue:
     manage = permissions.can_manage_meetings(current_user)
     return render_template(
         "meetings/show.html",
+        event=meeting,
         meeting=meeting,
         manage=manage,
-        open=meeting.state in ("draft", "scheduled"),
+        open=meeting.is_open,
         started=meeting_flow.has_started(to_local(utcnow()), to_local(meeting.starts_at)),
         suggestions=queries.agenda_suggestions(meeting) if manage and meeting.state == "draft" else None,
         answers=queries.answer_counts(meeting),
@@ -131,61 +97,44 @@ def _render(meeting: Meeting, status: int = 200, **given: Any) -> Any:
     ), status
 
 
-@bp.route("/<int:meeting_id>")
-@permissions.require(permissions.can_read_mechanism)
-def show(meeting_id: int) -> Any:
-    return _render(db.get_or_404(Meeting, meeting_id))
-
-
-def _page(meeting: Meeting, anchor: str = "") -> str:
-    return url_for("meetings.show", meeting_id=meeting.id) + anchor
-
-
-def _back(meeting: Meeting, anchor: str = "") -> Any:
-    return redirect(_page(meeting, anchor))
-
-
-def _child(model: Any, child_id: int, meeting: Meeting) -> Any:
-    child = db.get_or_404(model, child_id)
-    if child.meeting_id != meeting.id:
-        abort(404)
-    return child
-
-
-def _managed(meeting_id: int) -> Meeting:
-    return db.get_or_404(Meeting, meeting_id)
-
-
-@bp.route("/<int:meeting_id>/attendees", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_attendee(meeting_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    form = AttendeeForm()
-    _forms(meeting, attendee_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_attendee(meeting, current_user, **form.invitee()),
-        success=_("Attendee added."),
-        target=lambda attendee: _page(meeting, "#attendees"),
-    )
-    return done or _render(meeting, 422, attendee_form=form)
+PAGES = shared.Pages(
+    operations.KIND,
+    Meeting,
+    shared.Edit(_meeting_form, _meeting_data, operations.create_meeting),
+    shared.Page(_render, _forms, people_anchor="#attendees", agreed_anchor="#minutes"),
+    shared.Agreement(Decision, "decisions", DecisionForm, ("agenda_item_id",), add_decision, assign_decision),
+    states={
+        "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
+        "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
+        "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
+    },
+    messages=shared.Messages(
+        created=_l("Meeting created. Add attendees and the agenda, then send the invitations."),
+        saved=_l("Meeting saved. Attendees of a scheduled meeting receive an update."),
+        invited=_l("Attendee added."),
+        cancelled=_l("The meeting is cancelled."),
+        agreed=_l("Decision recorded."),
+    ),
+)
+shared.register(bp, PAGES, queries.meetings_of)
 
 
 @bp.route("/<int:meeting_id>/attendees/<int:attendee_id>/remove", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def remove_attendee(meeting_id: int, attendee_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    attendee = _child(Attendee, attendee_id, meeting)
-    attempt(
-        lambda: operations.remove_attendee(meeting, current_user, attendee), success=_("Attendee removed.")
+def remove_attendee(meeting_id: int, attendee_id: int) -> ResponseReturnValue:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    attendee = shared.owned(Attendee, attendee_id, meeting)
+    return shared.action(
+        lambda: operations.remove_attendee(meeting, current_user, attendee),
+        success=_("Attendee removed."),
+        target=PAGES.url(meeting, "#attendees"),
     )
-    return _back(meeting, "#attendees")
 
 
 @bp.route("/<int:meeting_id>/agenda", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_agenda_item(meeting_id: int) -> Any:
-    meeting = _managed(meeting_id)
+def add_agenda_item(meeting_id: int) -> ResponseReturnValue:
+    meeting = db.get_or_404(Meeting, meeting_id)
     form = AgendaForm()
     _forms(meeting, agenda_form=form)
     done = submit_once(
@@ -198,126 +147,64 @@ def add_agenda_item(meeting_id: int) -> Any:
             planned_minutes=form.planned_minutes.data,
         ),
         success=_("Agenda item added."),
-        target=lambda item: _page(meeting, "#agenda"),
+        target=lambda item: PAGES.url(meeting, "#agenda"),
     )
     return done or _render(meeting, 422, agenda_form=form)
 
 
-AGENDA_ACTIONS: dict[str, Callable[[Meeting, Any, AgendaItem], Any]] = {
+AGENDA_ACTIONS: dict[str, Callable[[Meeting, User, AgendaItem], None]] = {
     "up": lambda m, u, i: operations.move_agenda_item(m, u, i, -1),
     "down": lambda m, u, i: operations.move_agenda_item(m, u, i, 1),
     "remove": operations.remove_agenda_item,
-    "adopt": lambda m, u, i: operations.adopt_plan_at(m, u, i),
+    "adopt": operations.adopt_plan_at,
 }
 
 
 @bp.route("/<int:meeting_id>/agenda/<int:item_id>/<any(up, down, remove, adopt):action>", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def agenda_action(meeting_id: int, item_id: int, action: str) -> Any:
-    meeting = _managed(meeting_id)
-    item = _child(AgendaItem, item_id, meeting)
-    attempt(lambda: AGENDA_ACTIONS[action](meeting, current_user, item))
-    return _back(meeting, "#agenda")
+def agenda_action(meeting_id: int, item_id: int, action: str) -> ResponseReturnValue:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    item = shared.owned(AgendaItem, item_id, meeting)
+    return shared.action(
+        lambda: AGENDA_ACTIONS[action](meeting, current_user, item),
+        success=None,
+        target=PAGES.url(meeting, "#agenda"),
+    )
 
 
 @bp.route("/<int:meeting_id>/agenda/<int:item_id>/outcome", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def outcome(meeting_id: int, item_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    item = _child(AgendaItem, item_id, meeting)
+def outcome(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    item = shared.owned(AgendaItem, item_id, meeting)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        attempt(
-            lambda: operations.record_outcome(meeting, current_user, item, form.outcome.data or ""),
-            success=_("Minutes saved."),
-        )
-    else:
+    if not form.validate_on_submit():
         flash(_("At most %(max)d characters.", max=5000), "error")
-    return _back(meeting, "#minutes")
+        return redirect(PAGES.url(meeting, "#minutes"))
+    return shared.action(
+        lambda: operations.record_outcome(meeting, current_user, item, form.outcome.data or ""),
+        success=_("Minutes saved."),
+        target=PAGES.url(meeting, "#minutes"),
+    )
 
 
 @bp.route("/<int:meeting_id>/suggestions", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_suggestion(meeting_id: int) -> Any:
-    meeting = _managed(meeting_id)
+def add_suggestion(meeting_id: int) -> ResponseReturnValue:
+    meeting = db.get_or_404(Meeting, meeting_id)
     title = (request.form.get("title") or "").strip()
-    attempt(
+    return shared.action(
         lambda: operations.add_agenda_item(meeting, current_user, title=title),
         success=_("Agenda item added."),
+        target=PAGES.url(meeting, "#agenda"),
     )
-    return _back(meeting, "#agenda")
-
-
-@bp.route("/<int:meeting_id>/decisions", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_decision(meeting_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    form = DecisionForm()
-    _forms(meeting, decision_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_decision(
-            meeting,
-            current_user,
-            text=form.text.data,
-            deadline=form.deadline.data,
-            body_ids=form.body_ids.data or [],
-            agenda_item_id=form.agenda_item_id.data or None,
-            key_task_id=form.key_task_id.data or None,
-        ),
-        success=_("Decision recorded."),
-        target=lambda decision: _page(meeting, "#minutes"),
-    )
-    return done or _render(meeting, 422, decision_form=form)
-
-
-@bp.route("/<int:meeting_id>/decisions/<int:decision_id>/assign", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def assign_decision(meeting_id: int, decision_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    decision = _child(Decision, decision_id, meeting)
-    attempt(
-        lambda: operations.assign_decision(meeting, current_user, decision),
-        success=_("The decision is assigned: each unit has a task."),
-    )
-    return _back(meeting, "#minutes")
-
-
-STATE_ACTIONS = {
-    "schedule": (operations.schedule, _l("Invitations are on their way to every attendee.")),
-    "hold": (operations.hold, _l("The meeting is recorded as held. Write the minutes.")),
-    "publish": (operations.publish_minutes, _l("Minutes published and sent to the attendees.")),
-}
-
-
-@bp.route("/<int:meeting_id>/<any(schedule, hold, publish):action>", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def state_action(meeting_id: int, action: str) -> Any:
-    meeting = _managed(meeting_id)
-    operation, message = STATE_ACTIONS[action]
-    attempt(lambda: operation(meeting, current_user), success=str(message))
-    return _back(meeting)
-
-
-@bp.route("/<int:meeting_id>/cancel", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def cancel(meeting_id: int) -> Any:
-    meeting = _managed(meeting_id)
-    form = CancelForm()
-    if form.validate_on_submit() and attempt(
-        lambda: operations.cancel(meeting, current_user, form.reason.data),
-        form,
-        _("The meeting is cancelled."),
-    ):
-        return _back(meeting)
-    return _render(meeting, 422, cancel_form=form)
 
 
 @bp.route("/<int:meeting_id>.ics")
 @permissions.require(permissions.can_read_mechanism)
-def download(meeting_id: int) -> Any:
+def download(meeting_id: int) -> ResponseReturnValue:
     meeting = db.get_or_404(Meeting, meeting_id)
-    body = ics.calendar([ics.meeting_event(meeting, cancelled=meeting.state == "cancelled")], None).to_ical()
+    body = ical.calendar([meeting_event(meeting, cancelled=meeting.state == "cancelled")], None).to_ical()
     return Response(
         body,
         mimetype="text/calendar",

@@ -14,11 +14,12 @@ from sqlalchemy import func, or_, select, union_all
 from coordination import outbox, permissions
 from coordination.auth.models import User
 from coordination.calendar import feed
+from coordination.events import operations as event_ops
+from coordination.events import rsvp
 from coordination.extensions import db, limiter
 from coordination.jobs import redis_available
-from coordination.meetings import operations as meeting_ops
-from coordination.notifications import operations, rsvp
-from coordination.notifications.models import OutgoingMail
+from coordination.notifications import operations
+from coordination.outbox.models import OutgoingMail
 from coordination.timeutil import to_local
 from coordination.views_util import attempt, page_arg, search_arg
 
@@ -38,7 +39,7 @@ def answer(token: str, answer: str) -> Any:
         ), 404
     event = attendee.meeting or attendee.visit
     if request.method == "POST":
-        if attempt(lambda: meeting_ops.answer(attendee, answer)):
+        if attempt(lambda: event_ops.answer(attendee, answer)):
             return render_template(
                 "rsvp/answer.html", attendee=attendee, event=event, answer=answer, done=True
             )

@@ -30,7 +30,7 @@ from coordination import outbox, page_cache
 from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
-from coordination.notifications.mail import SEND_ERRORS, Transport, compose, wire
+from coordination.outbox.mail import SEND_ERRORS, Transport, compose, wire
 from coordination.reminders.models import Reminder
 from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow

@@ -6,19 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import ValidationError
 
-from coordination.forms import Form, between, required_input
-
-
-def parse_days(text: str, *, low: int = 1, high: int = 60) -> tuple[int, ...]:
-    """'7, 3, 1' → (7, 3, 1); Chinese commas too."""
-    parts = [p for p in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if p]
-    try:
-        days = tuple(sorted({int(p) for p in parts}, reverse=True))
-    except ValueError as error:
-        raise ValidationError(_l("Numbers separated by commas, e.g. 7, 3, 1.")) from error
-    if not days or any(not low <= d <= high for d in days):
-        raise ValidationError(_l("Each number between %(a)d and %(b)d.", a=low, b=high))
-    return days
+from coordination.forms import Form, between, parse_days, required_input
 
 
 def days_field(label: Any) -> StringField:

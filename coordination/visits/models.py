@@ -7,46 +7,30 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coordination.events.models import Attendee, EventMixin, parts
 from coordination.extensions import db
-from coordination.meetings.models import Attendee
 from coordination.organizations.models import Party
-from coordination.timeutil import utcnow
+from workflows.visit import VisitState
 
 
-class Visit(db.Model):
+class Visit(EventMixin, db.Model):
     __tablename__ = "visits"
+    EVENT, PEOPLE = "visit", "members"
+    OPEN_STATES = frozenset({VisitState.PLANNED, VisitState.CONFIRMED})
+    ANNOUNCED = VisitState.CONFIRMED
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    mechanism_id: Mapped[int] = mapped_column(ForeignKey("mechanisms.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
     visiting_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    host_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     leader_name: Mapped[str] = mapped_column(String(60))
     host_contact: Mapped[str] = mapped_column(String(200), default="")
     reception_notes: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(20), default="planned")
-    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    sequence: Mapped[int] = mapped_column(default=0)
-    cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     visiting_party: Mapped[Party] = relationship(foreign_keys=[visiting_party_id])
-    host_party: Mapped[Party] = relationship(foreign_keys=[host_party_id])
-    organiser = relationship("User")
-    members: Mapped[list[Attendee]] = relationship(
-        back_populates="visit", order_by="Attendee.id", cascade="all, delete-orphan"
-    )
-    itinerary: Mapped[list[ItineraryItem]] = relationship(
-        back_populates="visit", order_by="ItineraryItem.starts_at", cascade="all, delete-orphan"
-    )
-    outcomes: Mapped[list[VisitOutcome]] = relationship(
-        back_populates="visit", order_by="VisitOutcome.id", cascade="all, delete-orphan"
-    )
-
-    __mapper_args__ = {"version_id_col": version}
+    members: Mapped[list[Attendee]] = parts("visit", "Attendee.id")
+    itinerary: Mapped[list[ItineraryItem]] = parts("visit", "ItineraryItem.starts_at")
+    outcomes: Mapped[list[VisitOutcome]] = parts("visit", "VisitOutcome.id")
 
 
 class ItineraryItem(db.Model):

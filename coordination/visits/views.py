@@ -1,23 +1,26 @@
+"""The visit pages: the shared event pages (coordination.events.views) and the itinerary."""
+
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from coordination import permissions
+from coordination.events import views as shared
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.meetings.forms import AttendeeForm, CancelForm
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
-from coordination.views_util import attempt, form_version, submit_once
-from coordination.visits import operations
+from coordination.views_util import submit_once
+from coordination.visits import operations, queries
 from coordination.visits.forms import ItineraryForm, VisitForm, VisitOutcomeForm
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
+from coordination.visits.operations import add_outcome, assign_outcome
 from workflows import visit as visit_flow
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -28,9 +31,7 @@ def _visit_form(visit: Visit | None) -> VisitForm:
     parties = [(p.id, p.name_zh) for p in current_mechanism().parties]
     form.visiting_party_id.choices = parties
     form.host_party_id.choices = parties
-    if visit is not None and request.method == "GET":
-        form.version.data = visit.version
-    elif visit is None and request.method == "GET" and len(parties) >= 2:
+    if visit is None and request.method == "GET" and len(parties) >= 2:
         # A visit goes from one city to the other: by default from the user's own to the other.
         own = {b.party_id for b in current_user.bodies}
         ids = [pid for pid, _name in parties]
@@ -53,92 +54,54 @@ def _visit_data(form: VisitForm) -> operations.VisitData:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def new() -> Any:
-    form = _visit_form(None)
-    done = submit_once(
-        form,
-        lambda: operations.create_visit(current_mechanism(), current_user, _visit_data(form)),
-        success=_("Visit created. Add the delegation and the itinerary, then confirm it."),
-        target=lambda visit: url_for("visits.show", visit_id=visit.id),
-    )
-    return done or render_template("visits/form.html", form=form, visit=None)
-
-
-@bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
-@permissions.require(permissions.can_manage_meetings)
-def edit(visit_id: int) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    form = _visit_form(visit)
-    if form.validate_on_submit() and attempt(
-        lambda: operations.update_visit(
-            visit, current_user, _visit_data(form), expected_version=form_version(form.version.data)
-        ),
-        form,
-        _("Visit saved. The delegation of a confirmed visit receives an update."),
-    ):
-        return redirect(url_for("visits.show", visit_id=visit.id))
-    return render_template("visits/form.html", form=form, visit=visit)
-
-
-def _forms(**given: Any) -> dict[str, Any]:
+def _forms(visit: Visit, **given: FlaskForm) -> dict[str, FlaskForm]:
     mechanism = current_mechanism()
-    member = (given.get("member_form") or AttendeeForm(formdata=None)).with_users()
-    outcome = given.get("outcome_form") or VisitOutcomeForm(formdata=None)
+    outcome = shared.given(given, "outcome_form", VisitOutcomeForm)
     outcome.key_task_id.choices = [(0, "—")] + key_task_choices(mechanism)
     outcome.body_ids.choices = unit_choices(mechanism)
     return {
-        "member_form": member,
-        "item_form": given.get("item_form") or ItineraryForm(formdata=None),
+        **shared.shared_forms(given, "member"),
+        "item_form": shared.given(given, "item_form", ItineraryForm),
         "outcome_form": outcome,
-        "cancel_form": given.get("cancel_form") or CancelForm(formdata=None),
     }
 
 
-def _render(visit: Visit, status: int = 200, **given: Any) -> Any:
+def _render(visit: Visit, status: int = 200, **given: FlaskForm) -> ResponseReturnValue:
     return render_template(
         "visits/show.html",
+        event=visit,
         visit=visit,
         manage=permissions.can_manage_meetings(current_user),
-        open=visit.state in ("planned", "confirmed"),
+        open=visit.is_open,
         over=visit_flow.last_day_reached(local_today(), visit.ends_on),
-        **_forms(**given),
+        **_forms(visit, **given),
     ), status
 
 
-@bp.route("/<int:visit_id>")
-@permissions.require(permissions.can_read_mechanism)
-def show(visit_id: int) -> Any:
-    return _render(db.get_or_404(Visit, visit_id))
-
-
-def _page(visit: Visit) -> str:
-    return url_for("visits.show", visit_id=visit.id)
-
-
-def _back(visit: Visit) -> Any:
-    return redirect(_page(visit))
-
-
-@bp.route("/<int:visit_id>/members", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_member(visit_id: int) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    form = AttendeeForm()
-    _forms(member_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_member(visit, current_user, **form.invitee()),
-        success=_("Member added."),
-        target=lambda member: _page(visit),
-    )
-    return done or _render(visit, 422, member_form=form)
+PAGES = shared.Pages(
+    operations.KIND,
+    Visit,
+    shared.Edit(_visit_form, _visit_data, operations.create_visit),
+    shared.Page(_render, _forms),
+    shared.Agreement(VisitOutcome, "outcomes", VisitOutcomeForm, ("kind",), add_outcome, assign_outcome),
+    states={
+        "confirm": (operations.confirm, _l("Confirmed: the itinerary is on its way to the delegation.")),
+        "complete": (operations.complete, _l("The visit is recorded as completed.")),
+    },
+    messages=shared.Messages(
+        created=_l("Visit created. Add the delegation and the itinerary, then confirm it."),
+        saved=_l("Visit saved. The delegation of a confirmed visit receives an update."),
+        invited=_l("Member added."),
+        cancelled=_l("The visit is cancelled."),
+        agreed=_l("Outcome recorded."),
+    ),
+)
+shared.register(bp, PAGES, queries.visits_of)
 
 
 @bp.route("/<int:visit_id>/itinerary", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def add_item(visit_id: int) -> Any:
+def add_item(visit_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
     form = ItineraryForm()
     done = submit_once(
@@ -153,84 +116,18 @@ def add_item(visit_id: int) -> Any:
             place=form.place.data or "",
         ),
         success=_("Itinerary item added."),
-        target=lambda item: _page(visit),
+        target=lambda item: PAGES.url(visit),
     )
     return done or _render(visit, 422, item_form=form)
 
 
 @bp.route("/<int:visit_id>/itinerary/<int:item_id>/remove", methods=["POST"])
 @permissions.require(permissions.can_manage_meetings)
-def remove_item(visit_id: int, item_id: int) -> Any:
+def remove_item(visit_id: int, item_id: int) -> ResponseReturnValue:
     visit = db.get_or_404(Visit, visit_id)
-    item = db.get_or_404(ItineraryItem, item_id)
-    if item.visit_id != visit.id:
-        abort(404)
-    attempt(
+    item = shared.owned(ItineraryItem, item_id, visit)
+    return shared.action(
         lambda: operations.remove_itinerary_item(visit, current_user, item),
         success=_("Itinerary item removed."),
+        target=PAGES.url(visit),
     )
-    return _back(visit)
-
-
-@bp.route("/<int:visit_id>/outcomes", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def add_outcome(visit_id: int) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    form = VisitOutcomeForm()
-    _forms(outcome_form=form)
-    done = submit_once(
-        form,
-        lambda: operations.add_outcome(
-            visit,
-            current_user,
-            kind=form.kind.data,
-            text=form.text.data,
-            deadline=form.deadline.data,
-            body_ids=form.body_ids.data or [],
-            key_task_id=form.key_task_id.data or None,
-        ),
-        success=_("Outcome recorded."),
-        target=lambda outcome: _page(visit),
-    )
-    return done or _render(visit, 422, outcome_form=form)
-
-
-@bp.route("/<int:visit_id>/outcomes/<int:outcome_id>/assign", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def assign_outcome(visit_id: int, outcome_id: int) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    outcome = db.get_or_404(VisitOutcome, outcome_id)
-    if outcome.visit_id != visit.id:
-        abort(404)
-    attempt(
-        lambda: operations.assign_outcome(visit, current_user, outcome),
-        success=_("The decision is assigned: each unit has a task."),
-    )
-    return _back(visit)
-
-
-STATE_ACTIONS = {
-    "confirm": (operations.confirm, _l("Confirmed: the itinerary is on its way to the delegation.")),
-    "complete": (operations.complete, _l("The visit is recorded as completed.")),
-}
-
-
-@bp.route("/<int:visit_id>/<any(confirm, complete):action>", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def state_action(visit_id: int, action: str) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    operation, message = STATE_ACTIONS[action]
-    attempt(lambda: operation(visit, current_user), success=str(message))
-    return _back(visit)
-
-
-@bp.route("/<int:visit_id>/cancel", methods=["POST"])
-@permissions.require(permissions.can_manage_meetings)
-def cancel(visit_id: int) -> Any:
-    visit = db.get_or_404(Visit, visit_id)
-    form = CancelForm()
-    if form.validate_on_submit() and attempt(
-        lambda: operations.cancel(visit, current_user, form.reason.data), form, _("The visit is cancelled.")
-    ):
-        return _back(visit)
-    return _render(visit, 422, cancel_form=form)

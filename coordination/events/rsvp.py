@@ -7,8 +7,8 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from coordination.events.models import Attendee
 from coordination.extensions import db
-from coordination.meetings.models import Attendee
 from coordination.urls import external_url
 
 ANSWERS = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}

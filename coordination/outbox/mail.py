@@ -25,7 +25,7 @@ from sqlalchemy import select
 from coordination import outbox
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
-from coordination.notifications.models import OutgoingMail
+from coordination.outbox.models import OutgoingMail
 from coordination.text import single_line
 from coordination.timeutil import utcnow
 
