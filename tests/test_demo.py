@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from blinker import NamedSignal
 from flask import Flask
 from sqlalchemy import distinct, func, select
 
-from coordination import seed
+from coordination import seed, signals
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.auth.models import Role, User
@@ -65,12 +66,25 @@ def _tasks_of_year(year: int):
 def december(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Loaded once for the module (the replay takes a while); the tests only read it."""
     app = make_app(database_url, **_per_test_config(tmp_path_factory.mktemp("demo")))
+    sent: set[str] = set()
+
+    receivers = []
+    for signal in signals.every_signal().values():
+
+        def receiver(sender: object, _signal: NamedSignal = signal, **payload: object) -> None:
+            sent.add(_signal.name)
+
+        signal.connect(receiver)
+        receivers.append((signal, receiver))
     with app.app_context():
         _empty_tables()
         seed.load_mechanism()
         seed.load_demo_users()
         db.session.commit()
         assert "demo plans: 3" in _seed_demo(app, DECEMBER)
+        for signal, receiver in receivers:
+            signal.disconnect(receiver)
+        app.extensions["domain_events_sent"] = sent
         yield app
         db.session.remove()
 
@@ -233,3 +247,24 @@ def test_a_second_run_adds_nothing(december):
 )
 def test_before_april_the_demo_replays_the_year_whose_plan_has_run(today, year):
     assert demo_year(today) == year
+
+
+# Sent where the demo year has no occasion: tests/test_domain_events.py drives each of them, and
+# tests/test_work_calendar.py the calendar's.
+NOT_IN_THE_DEMO = {
+    "plan-amended",
+    "plan-report-cadence-changed",
+    "plan-returned-to-draft",
+    "assignment-started",
+    "assignment-changed",
+    "meeting-cancelled",
+    "visit-cancelled",
+    "calendar-changed",
+}
+
+
+def test_the_year_replayed_through_the_operations_sends_the_domain_events(december):
+    """The demo replays a year through the real operations: every step a user takes in it sends
+    its domain event, which the reminders, invitations and (next) notifications follow."""
+    sent = december.extensions["domain_events_sent"]
+    assert set(signals.every_signal()) - sent == NOT_IN_THE_DEMO
