@@ -47,7 +47,7 @@ def race(
             try:
                 action = prepare()
                 barrier.wait()
-                done = attempt(action)
+                done = attempt(action) is not None
                 results[index] = (done, [m for _, m in get_flashed_messages(with_categories=True)])
             except Exception as error:  # noqa: BLE001 - reported below, the test must see it
                 results[index] = error
