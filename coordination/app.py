@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from flask import Flask, g, has_request_context, request, session, url_for
+from flask import Flask, Response, g, has_request_context, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,8 +46,15 @@ from coordination.workcalendar import queries as work_calendar
 from coordination.workcalendar.views import bp as workcalendar_bp
 from workflows import workdays
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
+    from werkzeug.routing import Map
 
-def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    from coordination.assignments.models import Assignment
+
+
+def create_app(config: type[Config] | dict[str, object] | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder="../templates",
@@ -94,7 +102,7 @@ def _warn_about_unreachable_links(app: Flask) -> None:
 
 
 class BoundedInt(IntegerConverter):
-    def __init__(self, map: Any, fixed_digits: int = 0, max: int | None = 2**31 - 1) -> None:
+    def __init__(self, map: Map, fixed_digits: int = 0, max: int | None = 2**31 - 1) -> None:
         super().__init__(map, fixed_digits=fixed_digits, max=max)
 
 
@@ -114,7 +122,7 @@ def select_locale() -> str:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry) -> None:
     # SQLite ignores foreign keys unless told; WAL lets the worker read while the web writes.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -152,12 +160,12 @@ def _connect_subscribers() -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     @app.template_global()
-    def can_open_task(assignment: Any) -> bool:
+    def can_open_task(assignment: Assignment) -> bool:
         """Lists name every unit's task; only those the user may open are links."""
         return current_user.is_authenticated and permissions.can_view_assignment(current_user, assignment)
 
     @app.template_global()
-    def can_see(assignment: Any, field: str) -> bool:
+    def can_see(assignment: Assignment, field: str) -> bool:
         """Lists show every unit's task by the plan's shared picture; the rest of it only to those
         who may open the task (permissions.can_see_task_field)."""
         user = current_user
@@ -167,7 +175,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_global(task_supervision)
 
     @app.template_filter("local")
-    def local_filter(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    def local_filter(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return to_local(value).strftime(fmt) if value else ""
 
     @app.template_filter("percent")
@@ -180,7 +188,7 @@ def _register_template_helpers(app: Flask) -> None:
         return "—" if value is None else f"{value:.1f}"
 
     @app.context_processor
-    def inject_layout() -> dict[str, Any]:
+    def inject_layout() -> dict[str, object]:
         if g.get("database_unavailable"):  # the 503 page: nothing that needs the database
             return {"labels": {}, "unread": 0, "nav_items": [], "current_locale": str(get_locale())}
 
@@ -251,7 +259,7 @@ def _register_security_headers(app: Flask) -> None:
     )
 
     @app.after_request
-    def security_headers(response: Any) -> Any:
+    def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -10,12 +10,19 @@ statement, so the page cache sees the write and statement counters count it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from psycopg import sql
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, ColumnDefault, Table
 
-from coordination.extensions import db
+from coordination.extensions import Model, db
+
+
+def table_of(model: type[Model]) -> Table:
+    """The model's table. `__table__` is typed as any FROM clause (a mapping may be of a join);
+    every model here maps one Table."""
+    return cast(Table, model.__table__)
 
 
 def insert_rows(table: Table, rows: Sequence[Mapping[str, object]]) -> None:
@@ -29,7 +36,7 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, object]]) -> None:
     defaults = {
         column.name: column.default.arg(None) if callable(column.default.arg) else column.default.arg
         for column in table.columns
-        if column.name not in names and column.default is not None and not column.primary_key
+        if column.name not in names and isinstance(column.default, ColumnDefault) and not column.primary_key
     }
     json = {c.name for c in table.columns if isinstance(c.type, JSON)}
     columns = [*names, *defaults]
@@ -37,6 +44,8 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, object]]) -> None:
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     raw = connection.connection.driver_connection
+    if raw is None:  # only a connection that was invalidated has none
+        raise RuntimeError("the database connection was lost")
     with raw.cursor() as cursor:
         text = statement.as_string(raw)
         connection.dispatch.before_cursor_execute(connection, cursor, text, None, None, True)

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Table as SATable
 from sqlalchemy import inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coordination.extensions import db
-from workflows.base import InvalidTransition, Table
+from coordination.extensions import Model, db
+from workflows.base import Context, InvalidTransition, Table
 from workflows.base import transition as workflow_transition
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
+
+
+class Versioned(Protocol):
+    """A row that counts its saves (the optimistic lock the edit forms carry)."""
+
+    @property
+    def version(self) -> int: ...
 
 
 class OperationError(ValueError):
@@ -60,11 +71,11 @@ def explain(error: InvalidTransition) -> str:
 
 def check_transition(
     table: Table,
-    state: Enum | str,
+    state: Enum,
     action: str,
     roles: Iterable[str],
-    context: Mapping[str, Any] | None = None,
-) -> Any:
+    context: Context | None = None,
+) -> Enum:
     """The new state, or an OperationError the user can read."""
     try:
         return workflow_transition(table, state, action, roles, context)
@@ -77,12 +88,12 @@ CONFLICT = _l(
 )
 
 
-def check_version(obj: Any, expected: int | None) -> None:
+def check_version(obj: Versioned, expected: int | None) -> None:
     if expected is not None and obj.version != expected:
         raise ConflictError(str(CONFLICT))
 
 
-def claim(row: Any, **changes: Any) -> None:
+def claim(row: Model, **changes: object) -> None:
     """Writes `changes` only if the row still holds what this request read (the changed columns
     and, where the model has one, its version): `UPDATE … SET …, version=version+1 WHERE id=?
     AND state=<as read> AND version=<as read>`. Of two requests that read the same row exactly
@@ -91,9 +102,13 @@ def claim(row: Any, **changes: Any) -> None:
     on SQLite on its write lock; either way it then sees the winner's row."""
     db.session.flush()  # this request's own pending changes first, so "as read" is what it holds
     state = inspect(row)
+    if state.identity is None:
+        raise ValueError("claim() is for a row read from the database")
+    identity = state.identity
     mapper = state.mapper
-    table = mapper.local_table
-    conditions = [column == state.identity[i] for i, column in enumerate(mapper.primary_key)]
+    # Every model maps one table; mapper.local_table is typed as any FROM clause (a join too).
+    table = cast(SATable, mapper.local_table)
+    conditions = [column == identity[i] for i, column in enumerate(mapper.primary_key)]
     values = {mapper.get_property(key).columns[0].name: value for key, value in changes.items()}
     for key in changes:
         column = mapper.get_property(key).columns[0]
@@ -105,7 +120,8 @@ def claim(row: Any, **changes: Any) -> None:
         version = getattr(row, version_key)
         conditions.append(mapper.version_id_col == version)
         values[mapper.version_id_col.name] = version + 1
-    result = db.session.execute(update(table).where(*conditions).values(**values))
+    # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
+    result = cast("CursorResult[Any]", db.session.execute(update(table).where(*conditions).values(**values)))
     if result.rowcount != 1:
         raise ConflictError(str(CONFLICT))
     # The row in memory is now what was written, so the unit of work does not write it again.
@@ -116,15 +132,17 @@ def claim(row: Any, **changes: Any) -> None:
 
 
 def advance(
-    row: Any,
+    row: Model,
     table: Table,
     action: str,
     roles: Iterable[str],
-    context: Mapping[str, Any] | None = None,
+    context: Context | None = None,
 ) -> Enum:
     """A workflow transition of `row.state`, checked and then claimed (see claim): the one way
     every lifecycle changes state."""
     state_type = type(next(iter(table))[0])
-    new_state = check_transition(table, state_type(row.state), action, roles, context)
+    # Model declares no columns; every lifecycle's model maps a `state` column.
+    current = inspect(row).attrs["state"].value
+    new_state = check_transition(table, state_type(current), action, roles, context)
     claim(row, state=new_state.value)
     return new_state

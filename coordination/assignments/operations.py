@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from blinker import NamedSignal
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from coordination.assignments.models import (
 )
 from coordination.audit.operations import record, record_many, snapshot
 from coordination.auth.models import User
-from coordination.bulk import insert_rows
+from coordination.bulk import insert_rows, table_of
 from coordination.extensions import db
 from coordination.operations import CONFLICT, ConflictError, OperationError, advance, check_version
 from coordination.organizations.queries import date_refusal
@@ -97,7 +97,7 @@ def _create_all(
         return []
     db.session.flush()
     newest = db.session.scalar(select(func.max(Assignment.id))) or 0
-    insert_rows(Assignment.__table__, rows)
+    insert_rows(table_of(Assignment), rows)
     created = list(
         db.session.scalars(
             select(Assignment).where(loaded_by, Assignment.id > newest).order_by(Assignment.id)
@@ -275,13 +275,13 @@ def sync_item(item: PlanItem, actor: User, reason: str) -> None:
     )
 
 
-def snapshot_dict(values: dict[str, Any]) -> dict[str, Any]:
+def snapshot_dict(values: Mapping[str, object]) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
 def _transition(
     assignment: Assignment, action: str, actor: User, expected_version: int | None, **context: object
-) -> dict[str, Any]:
+) -> dict[str, object]:
     check_version(assignment, expected_version)
     before = snapshot(assignment, *FIELDS)
     roles = permissions.assignment_roles(actor, assignment)
@@ -305,7 +305,7 @@ def _audit(
     assignment: Assignment,
     actor: User,
     action: str,
-    before: dict[str, Any],
+    before: Mapping[str, object],
     summary: str = "",
     **payload: object,
 ) -> None:

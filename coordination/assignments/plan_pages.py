@@ -54,7 +54,8 @@ def assignments_by_item(plan: AnnualPlan) -> dict[int, list[Assignment]]:
     ).all()
     grouped: dict[int, list[Assignment]] = defaultdict(list)
     for a in rows:
-        grouped[a.plan_item_id].append(a)
+        if a.plan_item_id is not None:  # always, by the join
+            grouped[a.plan_item_id].append(a)
     return grouped
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
@@ -21,7 +21,14 @@ from coordination.views_util import date_arg, int_arg, search_arg
 from workflows.assignment import OPEN_VALUES, TERMINAL_VALUES, AssignmentState
 from workflows.traffic import Assessment, Light, TrafficRule, assess, warning_horizon
 
-SORTS = {
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
+    from coordination.organizations.models import Mechanism
+
+T = TypeVar("T")
+
+SORTS: dict[str, tuple[UnaryExpression[Any], UnaryExpression[Any]]] = {
     "deadline": (Assignment.current_deadline.asc(), Assignment.id.asc()),
     "-deadline": (Assignment.current_deadline.desc(), Assignment.id.desc()),
     "state": (Assignment.state.asc(), Assignment.current_deadline.asc()),
@@ -41,8 +48,9 @@ class TaskFilters:
     sort: str = "deadline"
 
     @classmethod
-    def from_args(cls, args: Any) -> TaskFilters:
+    def from_args(cls, args: MultiDict[str, str]) -> TaskFilters:
         state = args.get("state") or ""
+        sort = args.get("sort") or ""
         valid_states = {s.value for s in AssignmentState} | {"open"}
         return cls(
             state=state if state in valid_states else "",
@@ -51,10 +59,10 @@ class TaskFilters:
             due_before=date_arg(args, "due_before"),
             unit=int_arg(args, "unit"),
             q=search_arg(args),
-            sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
+            sort=sort if sort in SORTS else "deadline",
         )
 
-    def as_args(self) -> dict[str, Any]:
+    def as_args(self) -> dict[str, str | int]:
         args = {
             "state": self.state,
             "key_task": self.key_task,
@@ -67,7 +75,7 @@ class TaskFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def overdue_clause(today: date) -> Any:
+def overdue_clause(today: date) -> ColumnElement[bool]:
     # Derived, never stored: open and past the current deadline.
     return Assignment.state.in_(OPEN_VALUES) & (Assignment.current_deadline < today)
 
@@ -86,7 +94,7 @@ def closed_late() -> ColumnElement[bool]:
 # --- the traffic light ---------------------------------------------------------------------
 
 
-def traffic_rule_of(mechanism: Any) -> TrafficRule:
+def traffic_rule_of(mechanism: Mechanism | None) -> TrafficRule:
     return TrafficRule.from_dict(getattr(mechanism, "traffic_rule", None))
 
 
@@ -136,7 +144,7 @@ def light_sql(today: date, rule: TrafficRule) -> ColumnElement[str]:
     return case(*when, else_=Light.GREEN.value)
 
 
-def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Select:
+def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Select[tuple[Assignment]]:
     query = select(Assignment).join(KeyTask, Assignment.key_task_id == KeyTask.id, isouter=True)
     if body_ids is not None:
         query = query.where(Assignment.body_id.in_(body_ids))
@@ -157,14 +165,16 @@ def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Se
     return query
 
 
-def paged(query: Select, page: int, size: int) -> tuple[list[Any], int]:
+def paged(query: Select[tuple[T]], page: int, size: int) -> tuple[list[T], int]:
     """One page of an ordered query and the total it pages through."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.scalars(query.offset((page - 1) * size).limit(size)).all()
     return list(rows), total
 
 
-def page_of(query: Select, sort: str, page: int, size: int) -> tuple[list[Assignment], int]:
+def page_of(
+    query: Select[tuple[Assignment]], sort: str, page: int, size: int
+) -> tuple[list[Assignment], int]:
     return paged(
         query.options(joinedload(Assignment.key_task), joinedload(Assignment.body)).order_by(*SORTS[sort]),
         page,
@@ -184,7 +194,7 @@ def pending_extension_ids(assignment_ids: list[int]) -> set[int]:
     )
 
 
-def completions_waiting(mechanism_id: int) -> Select:
+def completions_waiting(mechanism_id: int) -> Select[tuple[Assignment]]:
     """Submitted completions, oldest first: the verification queue is worked in order."""
     return (
         select(Assignment)
@@ -194,7 +204,7 @@ def completions_waiting(mechanism_id: int) -> Select:
     )
 
 
-def extensions_waiting(mechanism_id: int) -> Select:
+def extensions_waiting(mechanism_id: int) -> Select[tuple[ExtensionRequest]]:
     return (
         select(ExtensionRequest)
         .join(Assignment)

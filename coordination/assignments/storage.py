@@ -60,7 +60,7 @@ def upload_dir() -> Path:
     return path
 
 
-def clean_filename(name: str) -> str:
+def clean_filename(name: str | None) -> str:
     """Keep Chinese names readable; drop path parts and control characters."""
     name = os.path.basename((name or "").replace("\\", "/")).strip()
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*')

@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 
 from coordination import permissions
 from coordination.assignments import operations, queries, storage
@@ -86,7 +89,7 @@ def light_of(assignment: Assignment, pending: bool, rule: TrafficRule) -> LightS
 @bp.route("/tasks")
 @cached_page
 @permissions.require(permissions.can_read_mechanism)
-def index() -> Any:
+def index() -> ResponseReturnValue:
     filters = queries.TaskFilters.from_args(request.args)
     everything = permissions.reads_everything(current_user)
     body_ids = None if everything else permissions.liaison_body_ids(current_user)
@@ -129,7 +132,7 @@ def _offered(assignment: Assignment) -> set[str]:
     return offered
 
 
-def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
+def _render(assignment: Assignment, status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     version = assignment.version
     defaults = {
         "report_form": ReportForm(formdata=None, version=version),
@@ -164,11 +167,11 @@ def _render(assignment: Assignment, status: int = 200, **forms: Any) -> Any:
 
 @bp.route("/tasks/<int:assignment_id>")
 @permissions.require(permissions.can_read_mechanism)
-def show(assignment_id: int) -> Any:
+def show(assignment_id: int) -> ResponseReturnValue:
     return _render(_visible(assignment_id))
 
 
-def _back(assignment: Assignment) -> Any:
+def _back(assignment: Assignment) -> ResponseReturnValue:
     return redirect(url_for("assignments.show", assignment_id=assignment.id))
 
 
@@ -181,7 +184,7 @@ SIMPLE = {
 
 @bp.route("/tasks/<int:assignment_id>/<any(acknowledge, start, resume):action>", methods=["POST"])
 @permissions.require(permissions.can_read_mechanism)
-def simple_action(assignment_id: int, action: str) -> Any:
+def simple_action(assignment_id: int, action: str) -> ResponseReturnValue:
     assignment = _actionable(assignment_id, action)
     operation, message = SIMPLE[action]
     version = form_version(request.form.get("version"))
@@ -195,13 +198,13 @@ class FormAction:
 
     form: type[VersionedForm]
     slot: str  # the template variable that shows the form, with its errors, on failure
-    run: Callable[[Assignment, Any], Any]
+    run: Callable[[Assignment, FlaskForm], object]
     message: Any
     prefix: str = ""
     creates: bool = False  # a report or a request: its form carries a one-time key
 
 
-def _files(form: Any) -> list[Any]:
+def _files(form: FlaskForm) -> list[FileStorage]:
     return request.files.getlist(form.files.name)
 
 
@@ -285,7 +288,7 @@ FORM_ACTIONS = {
     methods=["POST"],
 )
 @permissions.require(permissions.can_read_mechanism)
-def form_action(assignment_id: int, action: str) -> Any:
+def form_action(assignment_id: int, action: str) -> ResponseReturnValue:
     assignment = _actionable(assignment_id, action)
     spec = FORM_ACTIONS[action]
     form = spec.form(prefix=spec.prefix)
@@ -318,7 +321,7 @@ def form_action(assignment_id: int, action: str) -> Any:
 
 @bp.route("/extensions/<int:extension_id>/<any(approve, reject, withdraw):decision>", methods=["POST"])
 @permissions.require(permissions.can_read_mechanism)
-def decide(extension_id: int, decision: str) -> Any:
+def decide(extension_id: int, decision: str) -> ResponseReturnValue:
     request_ = db.get_or_404(ExtensionRequest, extension_id)
     assignment = _visible(request_.assignment_id)
     if roles_for(extension_flow.TRANSITIONS, decision).isdisjoint(
@@ -354,7 +357,7 @@ def decide(extension_id: int, decision: str) -> Any:
 
 @bp.route("/verification")
 @permissions.require(permissions.can_verify)
-def verification() -> Any:
+def verification() -> ResponseReturnValue:
     mechanism_id = current_mechanism().id
     size = current_app.config["PAGE_SIZE"]
     page, extension_page = page_arg(request.args), int_arg(request.args, "xpage", high=100_000) or 1
@@ -378,7 +381,7 @@ def verification() -> Any:
 
 @bp.route("/attachments/<int:attachment_id>")
 @permissions.require(permissions.can_read_mechanism)
-def attachment(attachment_id: int) -> Any:
+def attachment(attachment_id: int) -> ResponseReturnValue:
     item = db.get_or_404(Attachment, attachment_id)
     _visible(item.assignment_id)
     path = storage.path_of(item.stored_name)
@@ -391,7 +394,7 @@ def attachment(attachment_id: int) -> Any:
 
 @bp.route("/tasks/calendar-review", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def calendar_review() -> Any:
+def calendar_review() -> ResponseReturnValue:
     """Deadlines counted in working days that the calendar now counts differently."""
     form = RecountForm()
     if form.validate_on_submit():

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, TypeVar
 from zipfile import BadZipFile, ZipFile
 
 import openpyxl.reader.excel
@@ -32,8 +32,13 @@ from coordination.operations import OperationError
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.plans import operations
 from coordination.plans.forms import parse_item_deadline
-from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.plans.models import AnnualPlan, ItemUnit, PlanItem
 from workflows import plan as plan_flow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+T = TypeVar("T")
 
 # (header, width): the header text is the contract with users' spreadsheets.
 COLUMNS = [
@@ -94,7 +99,7 @@ class _HeadSizedWorksheet(ReadOnlyWorksheet):
 
 
 # load_workbook(read_only=True) builds its sheets from this name.
-openpyxl.reader.excel.ReadOnlyWorksheet = _HeadSizedWorksheet  # type: ignore[misc]
+openpyxl.reader.excel.ReadOnlyWorksheet = _HeadSizedWorksheet
 
 
 @dataclass
@@ -110,7 +115,7 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
-def _style_header(sheet: Any) -> None:
+def _style_header(sheet: Worksheet) -> None:
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -127,7 +132,7 @@ def _workbook_bytes(workbook: Workbook) -> BytesIO:
     return buffer
 
 
-def _unit_names(units: list[Any]) -> str:
+def _unit_names(units: list[ItemUnit]) -> str:
     return "、".join(u.body.name_zh for u in units)
 
 
@@ -241,7 +246,7 @@ class _UnitIndex:
         return candidates[0]
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -249,7 +254,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _deadline(value: Any) -> tuple[date | None, int | None]:
+def _deadline(value: object) -> tuple[date | None, int | None]:
     if isinstance(value, datetime):
         return value.date(), None
     if isinstance(value, date):
@@ -257,7 +262,7 @@ def _deadline(value: Any) -> tuple[date | None, int | None]:
     return parse_item_deadline(_text(value))
 
 
-def _milestones(value: Any) -> list[tuple[str, date]]:
+def _milestones(value: object) -> list[tuple[str, date]]:
     result = []
     for line in re.split(r"[\n；;]+", _text(value)):
         if not line.strip():
@@ -361,16 +366,16 @@ def read_items(
         cells = {h: (row[i] if i < len(row) else None) for h, i in index.items()}
         if not any(_text(v) for v in cells.values()):
             continue
-        data, row_problems = _row_to_item(cells, tasks, units)
+        item, row_problems = _row_to_item(cells, tasks, units)
         for column, message in row_problems:
             problems.append(RowProblem(row_number, column, message))
-        if data is not None and not row_problems:
+        if item is not None and not row_problems:
             try:
-                operations.validate_item(plan, data)
+                operations.validate_item(plan, item)
             except OperationError as error:
                 problems.append(RowProblem(row_number, _field_column(error.field), str(error)))
             else:
-                items.append(data)
+                items.append(item)
     if problems:
         raise ImportRejected(problems)
     if not items:
@@ -390,24 +395,25 @@ def _field_column(field: str | None) -> str:
 
 
 def _row_to_item(
-    cells: dict[str, Any], tasks: dict[int, int], units: _UnitIndex
+    cells: dict[str, object], tasks: dict[int, int], units: _UnitIndex
 ) -> tuple[operations.ItemData | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
 
-    def take(column: str, parse: Any) -> Any:
+    def take(column: str, parse: Callable[[object], T], refused: T) -> T:
+        """The parsed cell; `refused` stands in for a cell with a problem (the row is refused)."""
         try:
             return parse(cells[column])
         except ValueError as error:
             problems.append((column, str(error)))
-            return None
+            return refused
 
-    def key_task(value: Any) -> int:
+    def key_task(value: object) -> int:
         text = _text(value)
         if not text.isdigit() or int(text) not in tasks:
             raise ValueError(_("Give a key-task number from 1 to 27."))
         return tasks[int(text)]
 
-    def title(value: Any) -> str:
+    def title(value: object) -> str:
         text = _text(value)
         if not text:
             raise ValueError(_("This field is required."))
@@ -415,34 +421,35 @@ def _row_to_item(
             raise ValueError(_("At most %(max)d characters.", max=200))
         return text
 
-    def long_text(value: Any) -> str:
+    def long_text(value: object) -> str:
         text = _text(value)
         if len(text) > 5000:
             raise ValueError(_("At most %(max)d characters.", max=5000))
         return text
 
-    def lead(party: str) -> Any:
+    def lead(party: str) -> Callable[[object], list[int]]:
         return lambda value: [units.find(_text(value), party).id] if _text(value) else []
 
-    def cooperating(value: Any) -> list[int]:
+    def cooperating(value: object) -> list[int]:
         return [units.find(name).id for name in SEPARATORS.split(_text(value)) if name.strip()]
 
-    def priority(value: Any) -> str:
+    def priority(value: object) -> str:
         text = _text(value) or "一般"
         if text.lower() not in PRIORITIES:
             raise ValueError(_("Use 高, 一般 or 低."))
         return PRIORITIES[text.lower()]
 
-    task_id = take("重点任务编号", key_task)
-    item_title = take("事项名称", title)
-    content = take("工作内容", long_text)
-    expected = take("预期成果", long_text)
-    lead_sh = take("上海方牵头单位", lead("sh"))
-    lead_dl = take("大连方牵头单位", lead("dl"))
-    coop = take("配合单位", cooperating)
-    deadline = take("完成时限", _deadline)
-    prio = take("优先级", priority)
-    milestones = take("里程碑", _milestones)
+    task_id = take("重点任务编号", key_task, 0)
+    item_title = take("事项名称", title, "")
+    content = take("工作内容", long_text, "")
+    expected = take("预期成果", long_text, "")
+    lead_sh: list[int] = take("上海方牵头单位", lead("sh"), [])
+    lead_dl: list[int] = take("大连方牵头单位", lead("dl"), [])
+    coop: list[int] = take("配合单位", cooperating, [])
+    no_deadline: tuple[date | None, int | None] = (None, None)
+    deadline = take("完成时限", _deadline, no_deadline)
+    prio = take("优先级", priority, "normal")
+    milestones: list[tuple[str, date]] = take("里程碑", _milestones, [])
     if problems:
         return None, problems
     return (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -10,6 +10,9 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from coordination.forms import Form, OneTimeKey, max_length, required
 from coordination.labels import CADENCE_LABELS, PRIORITY_LABELS
+
+if TYPE_CHECKING:
+    from wtforms import Field
 
 WORKDAYS_RE = re.compile(r"^(\d{1,3})\s*(个工作日|工作日|working days?|workdays?)$", re.IGNORECASE)
 
@@ -72,14 +75,14 @@ class ItemForm(OneTimeKey, Form):
     parsed_deadline: date | None = None
     parsed_workdays: int | None = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.parsed_milestones: list[tuple[str, date]] = []
 
-    def validate_deadline(self, field: Any) -> None:
+    def validate_deadline(self, field: Field) -> None:
         self.parsed_deadline, self.parsed_workdays = parse_item_deadline(field.data or "")
 
-    def validate_milestones(self, field: Any) -> None:
+    def validate_milestones(self, field: Field) -> None:
         self.parsed_milestones = []
         for number, line in enumerate((field.data or "").splitlines(), start=1):
             if not line.strip():

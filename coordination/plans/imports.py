@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from io import BytesIO
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -21,6 +22,9 @@ from coordination.operations import OperationError
 from coordination.plans import excel
 from coordination.plans.models import IMPORT_PENDING, AnnualPlan, PlanImport
 from coordination.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 log = logging.getLogger(__name__)
 STALE_QUEUED = timedelta(minutes=5)
@@ -51,7 +55,7 @@ def request_import(plan: AnnualPlan, filename: str, data: bytes, actor: User) ->
         if waiting is None:  # it finished in between: the user may simply upload again
             raise OperationError(_("Another import of this plan has just finished. Upload the file again."))
         return waiting, False
-    row = db.session.get(PlanImport, import_id)
+    row = db.session.get_one(PlanImport, import_id)  # just inserted
     record("plan.import_request", plan, summary=filename[:200], actor_id=actor.id)
     enqueue_after_commit(db.session(), run, row.id)
     return row, True
@@ -59,16 +63,20 @@ def request_import(plan: AnnualPlan, filename: str, data: bytes, actor: User) ->
 
 def run(import_id: int) -> None:
     """Job: idempotent, a row already read or being read elsewhere is left alone."""
-    claimed = db.session.execute(
-        update(PlanImport)
-        .where(PlanImport.id == import_id, PlanImport.state == "queued")
-        .values(state="running", started_at=utcnow(), progress=5)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
+    claimed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(PlanImport)
+            .where(PlanImport.id == import_id, PlanImport.state == "queued")
+            .values(state="running", started_at=utcnow(), progress=5)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.commit()
     if not claimed:
         return
-    row = db.session.get(PlanImport, import_id)
+    row = db.session.get_one(PlanImport, import_id)  # claimed just now
     plan = row.plan
 
     def progress(percent: int) -> None:

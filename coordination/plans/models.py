@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -146,6 +146,22 @@ class ItemComment(Model):
     author: Mapped[User] = relationship()
 
 
+class ItemSnapshot(TypedDict):
+    """An item as a revision keeps it (revisions stored earlier may lack a key)."""
+
+    id: int
+    key_task: str
+    key_task_number: int
+    title: str
+    content: str
+    expected_results: str
+    deadline: str
+    priority: str
+    lead_units: list[str]
+    cooperating_units: list[str]
+    milestones: list[str]
+
+
 class PlanRevision(Model):
     """A snapshot of all items, kept on every saved change so any two can be compared."""
 
@@ -159,7 +175,7 @@ class PlanRevision(Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(300), default="")
     amendment: Mapped[bool] = mapped_column(default=False)
-    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    items: Mapped[list[ItemSnapshot]] = mapped_column(JSON)
 
     plan: Mapped[AnnualPlan] = relationship(back_populates="revisions")
     author: Mapped[User | None] = relationship()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -198,7 +197,7 @@ def validate_item(plan: AnnualPlan, data: ItemData, *, today: date | None = None
 
 def _apply(item: PlanItem, data: ItemData) -> None:
     item.key_task_id = data.key_task_id
-    item.key_task = db.session.get(KeyTask, data.key_task_id)
+    item.key_task = db.session.get_one(KeyTask, data.key_task_id)  # validate_item found it
     item.title = data.title.strip()
     item.content = data.content.strip()
     item.expected_results = data.expected_results.strip()
@@ -330,13 +329,14 @@ def _recorded_change(
     actor: User,
     action: str,
     item: PlanItem | None,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: revisions.ItemSnapshot | None,
+    after: revisions.ItemSnapshot | None,
     amendment_reason: str | None,
     object_id: int | None = None,
     revision: bool = True,
 ) -> None:
-    title = (after or before or {}).get("title", "")
+    shown = after or before
+    title = shown["title"] if shown else ""
     note = f"{_('Amendment')}: {amendment_reason.strip()}" if amendment_reason else title
     if revision:
         save_revision(plan, actor, note, amendment=bool(amendment_reason))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask_babel import gettext as _
+
+from coordination.plans.models import ItemSnapshot, PlanItem
 
 COMPARED_FIELDS = (
     "key_task",
@@ -20,7 +22,7 @@ COMPARED_FIELDS = (
 )
 
 
-def snapshot_item(item: Any) -> dict[str, Any]:
+def snapshot_item(item: PlanItem) -> ItemSnapshot:
     """Everything a reader of the plan sees about an item, as plain JSON values."""
     return {
         "id": item.id,
@@ -41,13 +43,13 @@ def snapshot_item(item: Any) -> dict[str, Any]:
 class ItemChange:
     item_id: int
     title: str
-    fields: list[tuple[str, Any, Any]] = field(default_factory=list)
+    fields: list[tuple[str, object, object]] = field(default_factory=list)
 
 
 @dataclass
 class RevisionDiff:
-    added: list[dict[str, Any]] = field(default_factory=list)
-    removed: list[dict[str, Any]] = field(default_factory=list)
+    added: list[ItemSnapshot] = field(default_factory=list)
+    removed: list[ItemSnapshot] = field(default_factory=list)
     changed: list[ItemChange] = field(default_factory=list)
 
     @property
@@ -55,7 +57,7 @@ class RevisionDiff:
         return not (self.added or self.removed or self.changed)
 
 
-def compare(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> RevisionDiff:
+def compare(old: Sequence[ItemSnapshot], new: Sequence[ItemSnapshot]) -> RevisionDiff:
     """Items are matched by id, so a renamed item shows as changed, not removed and added."""
     before = {i["id"]: i for i in old}
     after = {i["id"]: i for i in new}

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from io import BytesIO
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +23,7 @@ from coordination import permissions
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.labels import IMPORT_STATE_LABELS, readable_value
+from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
 from coordination.plans import excel, imports, operations, queries, revisions
 from coordination.plans.forms import CadenceForm, CommentForm, IssueForm, ItemForm, PlanForm
@@ -40,7 +53,7 @@ def manageable_plan(plan_id: int) -> AnnualPlan:
 
 @bp.route("/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def new() -> Any:
+def new() -> ResponseReturnValue:
     form = PlanForm()
     if request.method == "GET":
         year = local_today().year + (1 if local_today().month >= 10 else 0)
@@ -59,7 +72,7 @@ def new() -> Any:
 
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def edit(plan_id: int) -> Any:
+def edit(plan_id: int) -> ResponseReturnValue:
     """A draft's year and title."""
     plan = manageable_plan(plan_id)
     form = PlanForm(obj=plan if request.method == "GET" else None)
@@ -83,7 +96,7 @@ def edit(plan_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/withdraw", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
-def withdraw(plan_id: int) -> Any:
+def withdraw(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     year = plan.year
     if attempt(
@@ -134,7 +147,7 @@ def _item_data(form: ItemForm) -> operations.ItemData:
 
 @bp.route("/<int:plan_id>/items/new", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def item_new(plan_id: int) -> Any:
+def item_new(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     form = _item_form(plan, None)
     done = submit_once(
@@ -153,7 +166,7 @@ def item_new(plan_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def item_edit(plan_id: int, item_id: int) -> Any:
+def item_edit(plan_id: int, item_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     item = db.get_or_404(PlanItem, item_id)
     if item.plan_id != plan.id:
@@ -179,7 +192,7 @@ def item_edit(plan_id: int, item_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/items/<int:item_id>/delete", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
-def item_delete(plan_id: int, item_id: int) -> Any:
+def item_delete(plan_id: int, item_id: int) -> ResponseReturnValue:
     item = db.get_or_404(PlanItem, item_id)
     if item.plan_id != plan_id:
         abort(404)
@@ -194,7 +207,7 @@ def item_delete(plan_id: int, item_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/items/<int:item_id>/comments", methods=["POST"])
 @permissions.require(permissions.comments_on_plans)
-def item_comment(plan_id: int, item_id: int) -> Any:
+def item_comment(plan_id: int, item_id: int) -> ResponseReturnValue:
     plan = plan_or_404(plan_id)
     item = db.get_or_404(PlanItem, item_id)
     if item.plan_id != plan.id:
@@ -226,7 +239,7 @@ SIMPLE_ACTIONS = {
 
 @bp.route("/<int:plan_id>/actions/<action>", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
-def act(plan_id: int, action: str) -> Any:
+def act(plan_id: int, action: str) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     if action not in SIMPLE_ACTIONS:
         abort(404)
@@ -237,7 +250,7 @@ def act(plan_id: int, action: str) -> Any:
 
 @bp.route("/<int:plan_id>/issue", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def issue(plan_id: int) -> Any:
+def issue(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     if plan.state != plan_flow.PlanState.ADOPTED:
         flash(_("Only a plan adopted by the joint meeting can be issued."), "error")
@@ -250,7 +263,7 @@ def issue(plan_id: int) -> Any:
     ):
         return redirect(url_for("plans.show", plan_id=plan.id))
     preview = operations.preview_issue(plan)
-    by_unit: dict[Any, list[Any]] = {}
+    by_unit: dict[Body, list[operations.PlannedAssignment]] = {}
     for planned in preview:
         by_unit.setdefault(planned.body, []).append(planned)
     return render_template("plans/issue.html", plan=plan, form=form, preview=preview, by_unit=by_unit)
@@ -258,16 +271,17 @@ def issue(plan_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/revisions")
 @permissions.require(permissions.can_manage_plans)
-def revision_list(plan_id: int) -> Any:
+def revision_list(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     return render_template("plans/revisions.html", plan=plan, revisions=list(reversed(plan.revisions)))
 
 
 @bp.route("/<int:plan_id>/compare")
 @permissions.require(permissions.can_manage_plans)
-def compare(plan_id: int) -> Any:
+def compare(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
-    numbers = sorted({int_arg(request.args, "a"), int_arg(request.args, "b")} - {None})
+    chosen = {int_arg(request.args, "a"), int_arg(request.args, "b")}
+    numbers = sorted(n for n in chosen if n is not None)
     found = {r.number: r for r in plan.revisions if r.number in numbers}
     if len(numbers) != 2 or len(found) != 2:
         flash(_("Choose two different revisions to compare."), "error")
@@ -286,24 +300,24 @@ def compare(plan_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/export.xlsx")
 @permissions.require(permissions.can_read_mechanism)
-def export(plan_id: int) -> Any:
+def export(plan_id: int) -> ResponseReturnValue:
     plan = plan_or_404(plan_id)
     return _xlsx(excel.export_plan(plan), f"{plan.year}年度计划.xlsx")
 
 
 @bp.route("/import-template.xlsx")
 @permissions.require(permissions.can_manage_plans)
-def import_template() -> Any:
+def import_template() -> ResponseReturnValue:
     return _xlsx(excel.template(current_mechanism()), "年度计划导入模板.xlsx")
 
 
-def _xlsx(buffer: Any, name: str) -> Any:
+def _xlsx(buffer: BytesIO, name: str) -> Response:
     return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @bp.route("/<int:plan_id>/import", methods=["GET", "POST"])
 @permissions.require(permissions.can_manage_plans)
-def import_items(plan_id: int) -> Any:
+def import_items(plan_id: int) -> ResponseReturnValue:
     """The upload only checks the file's directory and queues it: the sheet is read by a job
     (coordination/plans/imports.py), whose page shows progress and then the result."""
     plan = manageable_plan(plan_id)
@@ -313,15 +327,16 @@ def import_items(plan_id: int) -> Any:
         if upload is None or not upload.filename:
             flash(_("Choose an Excel file (.xlsx) to import."), "error")
         else:
+            filename = upload.filename
             data = upload.stream.read(excel.MAX_UPLOAD_BYTES + 1)
             result: list[tuple[PlanImport, bool]] = []
             try:
                 done = attempt(
-                    lambda: result.append(imports.request_import(plan, upload.filename, data, current_user))
+                    lambda: result.append(imports.request_import(plan, filename, data, current_user))
                 )
             except excel.ImportRejected as rejected:
                 db.session.rollback()
-                problems, done = rejected.problems, False
+                problems, done = rejected.problems, None
             if done:
                 job, queued = result[0]
                 if not queued:
@@ -341,7 +356,7 @@ def _import_of(plan: AnnualPlan, import_id: int) -> PlanImport:
 
 @bp.route("/<int:plan_id>/imports/<int:import_id>")
 @permissions.require(permissions.can_manage_plans)
-def import_progress(plan_id: int, import_id: int) -> Any:
+def import_progress(plan_id: int, import_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     job = _import_of(plan, import_id)
     problems = [excel.RowProblem(*p) for p in job.problems or []]
@@ -352,7 +367,7 @@ def import_progress(plan_id: int, import_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/imports/<int:import_id>/status")
 @permissions.require(permissions.can_manage_plans)
-def import_status(plan_id: int, import_id: int) -> Any:
+def import_status(plan_id: int, import_id: int) -> ResponseReturnValue:
     job = _import_of(manageable_plan(plan_id), import_id)
     return jsonify(
         state=job.state,
@@ -365,7 +380,7 @@ def import_status(plan_id: int, import_id: int) -> Any:
 
 @bp.route("/<int:plan_id>/cadence", methods=["POST"])
 @permissions.require(permissions.can_manage_plans)
-def cadence(plan_id: int) -> Any:
+def cadence(plan_id: int) -> ResponseReturnValue:
     plan = manageable_plan(plan_id)
     form = CadenceForm()
     if form.validate_on_submit():

@@ -732,4 +732,4 @@ def _forget_missed_reminders() -> None:
         .distinct()
     ).all()
     for assignment_id in stale:
-        sync_assignment(db.session.get(Assignment, assignment_id))
+        sync_assignment(db.session.get_one(Assignment, assignment_id))
