@@ -16,7 +16,10 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from coordination.extensions import db
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
@@ -127,8 +130,6 @@ def enqueue_many(func: Callable[..., Any], batches: list[Any], what: str) -> boo
 def run_worker(*, burst: bool = False) -> None:
     global _worker_app
     _worker_app = current_app._get_current_object()  # type: ignore[attr-defined]
-    from coordination.extensions import db
-
     db.engine.dispose()  # each forked job opens its own database connections
     queue = get_queue()
     worker = Worker([queue], connection=queue.connection)
@@ -139,10 +140,6 @@ def insert_once(model: type[Any], values: dict[str, Any], keys: list[str], where
     """INSERT … ON CONFLICT DO NOTHING against a partial unique index on keys WHERE where: the
     new row's id, or None when such a row exists already. The database decides, so two requests
     at the same moment (two clicks, two web processes) cannot both queue a job."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from coordination.extensions import db
-
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(model)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -14,6 +14,9 @@ from coordination.audit.models import AuditEvent
 from coordination.bulk import insert_rows
 from coordination.extensions import db
 from coordination.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 
 class Recorded(Protocol):
@@ -112,7 +115,8 @@ def record_many(
         for obj, summary, after in entries
     ]
     if rows:
-        insert_rows(AuditEvent.__table__, rows)
+        # A declarative model's __table__ is its Table; the declarative base types it as FromClause.
+        insert_rows(cast("Table", AuditEvent.__table__), rows)
 
 
 def set_active(obj: Switchable, active: bool, kind: str, summary: str) -> None:

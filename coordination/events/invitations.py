@@ -8,27 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
 from flask_babel import force_locale
 from icalendar import Event
 
 from coordination import ical
 from coordination.events import rsvp
-from coordination.events.models import Attendee
+from coordination.events.models import Attendee, EventMixin
 
 # The outbox sits above the events layer until it moves down; this is the events core's only
 # import of it (the lead re-points it at the merge of the outbox rewrite).
 from coordination.outbox import mail
 
-if TYPE_CHECKING:
-    from coordination.events.models import MeetingOrVisit
-
 KINDS = ("REQUEST", "UPDATE", "CANCEL")
+
+E = TypeVar("E", bound=EventMixin)
 
 
 @dataclass(frozen=True)
-class Announcement:
+class Announcement(Generic[E]):
     """How one kind of event (a meeting, a visit) is put to its people.
 
     subjects: REQUEST / UPDATE / CANCEL → the subject's bracketed prefix; template: the e-mail
@@ -38,14 +37,12 @@ class Announcement:
 
     subjects: Mapping[str, str]
     template: str
-    entries: Callable[[MeetingOrVisit, bool], list[Event]]
-    context: Callable[[MeetingOrVisit, Attendee], dict[str, object]]
+    entries: Callable[[E, bool], list[Event]]
+    context: Callable[[E, Attendee], dict[str, object]]
     person: str = "attendee"
 
 
-def send(
-    event: MeetingOrVisit, announcement: Announcement, kind: str, people: Iterable[Attendee] | None = None
-) -> int:
+def send(event: E, announcement: Announcement[E], kind: str, people: Iterable[Attendee] | None = None) -> int:
     """kind: REQUEST (invitation), UPDATE (a change, sent as METHOD:REQUEST with a higher
     SEQUENCE) or CANCEL, to `people` (default: everyone invited). Returns the messages queued."""
     method = "CANCEL" if kind == "CANCEL" else "REQUEST"

@@ -10,16 +10,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Relationship, declared_attr, mapped_column, relationship
 
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Party
 from coordination.timeutil import utcnow
 
 if TYPE_CHECKING:
     from coordination.auth.models import User
-    from coordination.meetings.models import Meeting
-    from coordination.visits.models import Visit
-
-    MeetingOrVisit = Meeting | Visit
 
 
 class AttendeeRole(StrEnum):
@@ -57,7 +53,8 @@ class EventMixin:
 
     @declared_attr
     def host_party(cls) -> Mapped[Party]:
-        return relationship(foreign_keys=f"{cls.__name__}.host_party_id")
+        # declared_attr is given the mapped class; mypy types `cls` as an instance of the mixin.
+        return relationship(foreign_keys=f"{cls.__name__}.host_party_id")  # type: ignore[attr-defined]
 
     @declared_attr
     def organiser(cls) -> Mapped[User | None]:
@@ -83,10 +80,11 @@ class EventMixin:
         return self.state == self.ANNOUNCED
 
     if TYPE_CHECKING:
+        __tablename__: str  # each event names its table
         state: Mapped[str]  # each event declares its own (its default is its first state)
 
 
-class Attendee(db.Model):
+class Attendee(Model):
     """Someone invited to a meeting or a visit: a user, or an external guest by name and e-mail."""
 
     __tablename__ = "attendees"
@@ -107,12 +105,13 @@ class Attendee(db.Model):
     responded_at: Mapped[datetime | None]
     rsvp_nonce: Mapped[str] = mapped_column(String(32))  # rotating it revokes old links
 
-    meeting: Mapped[Meeting | None] = relationship(back_populates="attendees")
-    visit: Mapped[Visit | None] = relationship(back_populates="members")
+    # The core names its specialisations only as strings: to it a meeting or a visit is an event.
+    meeting: Mapped[EventMixin | None] = relationship("Meeting", back_populates="attendees")
+    visit: Mapped[EventMixin | None] = relationship("Visit", back_populates="members")
     user: Mapped[User | None] = relationship()
 
     @property
-    def event(self) -> Meeting | Visit:
+    def event(self) -> EventMixin:
         """The meeting or the visit this person is invited to."""
         event = self.meeting or self.visit
         if event is None:  # the one_event constraint rules it out

@@ -21,7 +21,7 @@ from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.events import invitations, rsvp
 from coordination.events.invitations import Announcement
-from coordination.events.models import Attendee, AttendeeRole
+from coordination.events.models import Attendee, AttendeeRole, EventMixin
 from coordination.extensions import db
 from coordination.labels import PARTSTAT_LABELS
 from coordination.operations import OperationError, advance, check_version, claim
@@ -31,7 +31,6 @@ from workflows.base import Table
 
 if TYPE_CHECKING:
     from coordination.assignments.models import Assignment
-    from coordination.events.models import MeetingOrVisit
     from coordination.meetings.models import Meeting
     from coordination.visits.models import Visit
 
@@ -45,7 +44,7 @@ def to_utc(local: datetime) -> datetime:
     return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
-def notify(signal: NamedSignal, event: MeetingOrVisit, actor: User, **payload: object) -> None:
+def notify(signal: NamedSignal, event: EventMixin, actor: User, **payload: object) -> None:
     """The domain event, after the audit event; receivers (the reminder schedule) run now."""
     signals.send(signal, event.id, actor_id=actor.id, **payload)
 
@@ -61,7 +60,7 @@ class Kind(Generic[E, D]):
     closed: why a closed one cannot be changed."""
 
     transitions: Table
-    announcement: Announcement
+    announcement: Announcement[E]
     fields: tuple[str, ...]
     edited: tuple[str, ...]
     check: Callable[[E, D], None]

@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 
 from coordination import permissions
 from coordination.events.forms import AttendeeForm, CancelForm
+from coordination.events.models import EventMixin
 from coordination.events.operations import Kind
 from coordination.extensions import db
 from coordination.organizations.models import Mechanism
@@ -132,7 +133,7 @@ def given(forms: Mapping[str, object], name: str, form_class: type[T]) -> T:
     return form if isinstance(form, form_class) else form_class(formdata=None)
 
 
-def owned(model: type[T], row_id: int, event: Meeting | Visit) -> T:
+def owned(model: type[T], row_id: int, event: EventMixin) -> T:
     """The row, 404 unless it belongs to this event (its `<event>_id` column)."""
     row = db.get_or_404(model, row_id)
     if getattr(row, f"{event.EVENT}_id") != event.id:

@@ -37,7 +37,7 @@ def _times(meeting: Meeting, _attendee: Attendee) -> dict[str, object]:
     return {"meeting": meeting, "starts": to_local(meeting.starts_at), "ends": to_local(meeting.ends_at)}
 
 
-ANNOUNCEMENT = Announcement(
+ANNOUNCEMENT = Announcement[Meeting](
     subjects={"REQUEST": "会议通知", "UPDATE": "会议变更通知", "CANCEL": "会议取消通知"},
     template="meeting",
     entries=lambda meeting, cancelled: [meeting_event(meeting, cancelled=cancelled)],

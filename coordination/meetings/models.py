@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.events.models import Attendee, AttendeeRole, EventMixin, parts
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Body
 from workflows.meeting import MeetingState
 
@@ -21,7 +21,7 @@ class MeetingKind(StrEnum):
     TOPIC = "topic"  # 专题会议
 
 
-class Meeting(EventMixin, db.Model):
+class Meeting(EventMixin, Model):
     __tablename__ = "meetings"
     EVENT, PEOPLE = "meeting", "attendees"
     OPEN_STATES = frozenset({MeetingState.DRAFT, MeetingState.SCHEDULED})
@@ -46,7 +46,7 @@ class Meeting(EventMixin, db.Model):
         return f"meeting-{self.id}@hulian-coordination"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_items"
     __table_args__ = (UniqueConstraint("meeting_id", "plan_id"),)
 
@@ -65,7 +65,7 @@ class AgendaItem(db.Model):
     plan = relationship("AnnualPlan")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """议定事项: recorded in the minutes; one action turns it into tasks for the named units."""
 
     __tablename__ = "decisions"

@@ -18,6 +18,7 @@ from coordination.events import operations as event_ops
 from coordination.events import rsvp
 from coordination.extensions import db, limiter
 from coordination.jobs import redis_available
+from coordination.meetings.models import Meeting
 from coordination.notifications import operations
 from coordination.outbox.models import OutgoingMail
 from coordination.timeutil import to_local
@@ -37,7 +38,7 @@ def answer(token: str, answer: str) -> Any:
             attendee=None,
             message=_("This answer link is not valid. Use the link in your latest invitation."),
         ), 404
-    event = attendee.meeting or attendee.visit
+    event = attendee.event
     if request.method == "POST":
         if attempt(lambda: event_ops.answer(attendee, answer)):
             return render_template(
@@ -49,7 +50,7 @@ def answer(token: str, answer: str) -> Any:
         event=event,
         answer=answer,
         done=False,
-        starts=to_local(event.starts_at) if hasattr(event, "starts_at") else None,
+        starts=to_local(event.starts_at) if isinstance(event, Meeting) else None,
     )
 
 

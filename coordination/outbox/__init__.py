@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import Row, Select, String, Text, literal, select, update
 from sqlalchemy.engine import Connection
@@ -35,7 +35,7 @@ from coordination.jobs import claim_timeout, enqueue_after_commit, enqueue_many
 from coordination.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Table
+    from sqlalchemy import ColumnElement, CursorResult, Table, Update
     from sqlalchemy.orm import InstrumentedAttribute
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class OutboxMixin:
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    if TYPE_CHECKING:  # every outbox model maps them itself
+        __tablename__: str
+        id: Mapped[int]
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ def kind_named(name: str) -> Kind | None:
 
 
 def _table(model: type[OutboxMixin]) -> Table:
-    return model.__table__  # type: ignore[attr-defined, no-any-return]
+    # The mixin has no table; each mapped model that mixes it in has one (a Table).
+    return model.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -173,13 +178,14 @@ def _claimed(model: type[OutboxMixin], ids: Sequence[int], token: str) -> tuple[
     return table, (table.c.id.in_(list(ids))) & (table.c.claim_token == token)
 
 
-def _run(statement: object, connection: Connection | None) -> int:
+def _run(statement: Update, connection: Connection | None) -> int:
     if connection is None:
-        result = db.session.execute(statement)  # type: ignore[call-overload]
+        # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
+        result = cast("CursorResult[Any]", db.session.execute(statement))
         db.session.commit()
-        return int(result.rowcount)
+        return result.rowcount
     with connection.begin():
-        return int(connection.execute(statement).rowcount)  # type: ignore[call-overload, attr-defined]
+        return connection.execute(statement).rowcount
 
 
 def update_claimed(model: type[OutboxMixin], row_id: int, token: str, **values: object) -> bool:
@@ -202,7 +208,7 @@ def finish(
     if not ids:
         return 0
     table, held = _claimed(model, ids, token)
-    done = {"status": status, "claim_token": None, "last_error": ""}
+    done: dict[str, object] = {"status": status, "claim_token": None, "last_error": ""}
     if status == SENT:
         done["sent_at"] = utcnow()
     return _run(update(table).where(held).values(**done, **values), connection)

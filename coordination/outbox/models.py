@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.outbox import OutboxMixin
 from coordination.timeutil import utcnow
 
 
-class OutgoingMail(OutboxMixin, db.Model):
+class OutgoingMail(OutboxMixin, Model):
     __tablename__ = "outgoing_mail"
     __table_args__ = (Index("ix_outgoing_mail_status_due", "status", "due_at"),)
 

@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import Message
 from typing import Any
 
@@ -27,14 +27,18 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from coordination import outbox, page_cache
-from coordination.assignments.models import Assignment
+from coordination.assignments.models import Assignment, ProgressReport
 from coordination.auth.models import User
+from coordination.events.models import Attendee, EventMixin
 from coordination.extensions import db
+from coordination.meetings.models import Meeting
 from coordination.outbox.mail import SEND_ERRORS, Transport, compose, wire
+from coordination.plans.models import AnnualPlan, PlanItem
 from coordination.reminders.models import Reminder
 from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow
 from coordination.urls import external_url
+from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import next_sending_moment
 
@@ -181,26 +185,29 @@ def _reported_periods(rows: list[Claimed], task_ids: set[int]) -> set[int]:
     report_rows = [r for r in rows if r.kind.startswith("report") and r.assignment_id]
     if not report_rows:
         return set()
-    from coordination.assignments.models import ProgressReport
-    from coordination.plans.models import AnnualPlan, PlanItem
-
-    latest = dict(
+    latest: dict[int, datetime] = dict(
         db.session.execute(
             select(ProgressReport.assignment_id, func.max(ProgressReport.created_at))
             .where(ProgressReport.assignment_id.in_(task_ids))
             .group_by(ProgressReport.assignment_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    cadence = dict(
+    cadence: dict[int, str] = dict(
         db.session.execute(
             select(Assignment.id, AnnualPlan.report_cadence)
             .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
             .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
             .where(Assignment.id.in_(task_ids))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     done = set()
     for row in report_rows:
+        if row.assignment_id is None:  # report_rows only holds task reminders
+            continue
         period_end = date.fromisoformat(row.dedupe_key.split(":")[2])
         start = period_end - timedelta(days=PERIOD_DAYS.get(cadence.get(row.assignment_id, ""), 31))
         last = latest.get(row.assignment_id)
@@ -218,13 +225,13 @@ def _still_relevant(row: Claimed, open_tasks: set[int]) -> bool:
     return True
 
 
-def _missing_answers(row: Claimed) -> list[Any]:
-    from coordination.meetings.models import Meeting
-    from coordination.visits.models import Visit
-
-    event = db.session.get(Meeting, row.meeting_id) if row.meeting_id else db.session.get(Visit, row.visit_id)
-    people = event.attendees if row.meeting_id else event.members
-    return [a for a in people if a.partstat == "NEEDS-ACTION"]
+def _missing_answers(row: Claimed) -> list[Attendee]:
+    event: EventMixin | None = (
+        db.session.get(Meeting, row.meeting_id) if row.meeting_id else db.session.get(Visit, row.visit_id)
+    )
+    if event is None:  # deleted since: nobody left to chase
+        return []
+    return [a for a in event.invited if a.partstat == "NEEDS-ACTION"]
 
 
 def link_of(row: Any) -> str:

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.outbox import OutboxMixin
 from coordination.timeutil import utcnow
 
 
-class Reminder(OutboxMixin, db.Model):
+class Reminder(OutboxMixin, Model):
     """One reminder to one user, written with the thing it is about and kept in step with it; an
     outbox row (status, attempts, claim token …: coordination/outbox.py), cancelled when moot."""
 

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from coordination.assignments.models import Assignment
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
+from coordination.meetings.models import Meeting
 from coordination.operations import OperationError
 from coordination.organizations.models import Mechanism
+from coordination.reminders import schedule
 from coordination.reminders.models import Reminder
 from coordination.timeutil import utcnow
+from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 def set_policy(mechanism: Mechanism, actor: User, policy: Policy) -> None:
@@ -54,10 +61,14 @@ def set_email_mode(user: User, mode: str) -> bool:
 
 def mark_all_read(user: User) -> int:
     """The user has seen every notification (sent reminder) so far; returns how many."""
-    count = db.session.execute(
-        update(Reminder)
-        .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
-        .values(read_at=utcnow())
+    # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
+    count = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
+            .values(read_at=utcnow())
+        ),
     ).rowcount
     if count:
         record("reminders.read", user, summary=str(count), actor_id=user.id)
@@ -66,11 +77,6 @@ def mark_all_read(user: User) -> int:
 
 def resync_all(mechanism_id: int) -> int:
     """Job: bring every open task, scheduled meeting and confirmed visit in line with the policy."""
-    from coordination.assignments.models import Assignment
-    from coordination.meetings.models import Meeting
-    from coordination.reminders import schedule
-    from coordination.visits.models import Visit
-
     count = 0
     open_tasks = select(Assignment).where(
         Assignment.mechanism_id == mechanism_id, Assignment.state.in_(OPEN_VALUES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
@@ -26,6 +26,9 @@ from coordination.reminders.models import Reminder
 from coordination.timeutil import LOCAL_TZ, local_today, to_local
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders, send_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
 _T = TypeVar("_T")
 CHUNK = 500  # ids in one IN (…): well under every backend's limit on bound parameters
@@ -123,11 +126,15 @@ def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, 
     ones whose morning changed, cancel pending rows of the scope no longer wanted. Sent rows
     stay. A whole batch costs a handful of statements, however many scopes it holds."""
     want = {key: values for rows in wanted.values() for key, values in rows.items()}
-    found = []
+    found: list[tuple[str, str, datetime]] = []
     for ids in _chunks(sorted(wanted)):
-        found += db.session.execute(
-            select(Reminder.dedupe_key, Reminder.status, Reminder.due_at).where(scope.in_(ids))
-        ).all()
+        found += (
+            db.session.execute(
+                select(Reminder.dedupe_key, Reminder.status, Reminder.due_at).where(scope.in_(ids))
+            )
+            .tuples()
+            .all()
+        )
     existing = {key: status for key, status, _due in found}
     # Same reminder, another morning: the working-day calendar changed under it. Not yet sent, so
     # it simply moves (a sent one is history).
@@ -137,7 +144,8 @@ def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, 
         if status == "pending" and key in want and due != want[key]["due_at"]
     ]
     if moved:
-        table = Reminder.__table__
+        # A declarative model's __table__ is its Table; the declarative base types it as FromClause.
+        table = cast("Table", Reminder.__table__)
         db.session.execute(
             update(table)
             .where(table.c.dedupe_key == bindparam("key"), table.c.status == "pending")
@@ -160,7 +168,7 @@ def _sync(scope: InstrumentedAttribute[int | None], wanted: dict[int, dict[str, 
             )
     fresh = [{"dedupe_key": key, **values} for key, values in want.items() if key not in existing]
     if fresh:
-        insert_rows(Reminder.__table__, fresh)
+        insert_rows(cast("Table", Reminder.__table__), fresh)
     for moment in sorted({r["due_at"] for r in fresh} | {want[key]["due_at"] for key in [*revived, *moved]}):
         _wake_at(moment)
 

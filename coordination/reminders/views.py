@@ -9,10 +9,14 @@ from sqlalchemy import func, select
 
 from coordination import permissions
 from coordination.extensions import db
+from coordination.organizations.queries import current_mechanism
 from coordination.reminders import delivery, operations
+from coordination.reminders.forms import PolicyForm
 from coordination.reminders.models import Reminder
+from coordination.reminders.schedule import policy_of
 from coordination.timeutil import local_today
 from coordination.views_util import attempt
+from workflows.reminders import Policy
 from workflows.workdays import note_year
 
 bp = Blueprint("reminders", __name__)
@@ -66,11 +70,6 @@ def settings() -> Any:
 @bp.route("/admin/reminder-policy", methods=["GET", "POST"])
 @permissions.require(permissions.can_administer)
 def policy() -> Any:
-    from coordination.organizations.queries import current_mechanism
-    from coordination.reminders.forms import PolicyForm
-    from coordination.reminders.schedule import policy_of
-    from workflows.reminders import Policy
-
     mechanism = current_mechanism()
     current = policy_of(mechanism)
     form = PolicyForm(data=operations.policy_form_data(current)) if request.method == "GET" else PolicyForm()

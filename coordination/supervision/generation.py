@@ -51,7 +51,7 @@ def request_report(
     for _attempt in range(3):
         report_id = insert_once(GeneratedReport, keys, list(keys), WAITING)
         if report_id is not None:
-            report = db.session.get(GeneratedReport, report_id)
+            report = db.session.get_one(GeneratedReport, report_id)
             record("report.request", report, summary=scope.key, actor_id=actor.id)
             enqueue_after_commit(db.session(), generate, [report.id])
             return report, True
@@ -88,9 +88,11 @@ def _generate(report_id: int) -> int:
 
     step(5, "正在汇总指标")
     try:
-        report = db.session.get(GeneratedReport, report_id, populate_existing=True)
-        mechanism = db.session.get(Mechanism, report.mechanism_id)
+        report = db.session.get_one(GeneratedReport, report_id, populate_existing=True)
+        mechanism = db.session.get_one(Mechanism, report.mechanism_id)
         scope = evaluation.scope_of(mechanism, report.scope)
+        if scope is None:  # the key was valid when asked for; a plan since deleted is not
+            raise LookupError(f"report scope {report.scope} no longer exists")
         with force_locale("zh_Hans_CN"):  # the file is for the higher level: Chinese
             gathered = content(mechanism, scope, local_today())
         step(70, "正在生成Excel文件")
@@ -117,14 +119,14 @@ def _generate(report_id: int) -> int:
         if outbox.fail(
             GeneratedReport, [(report_id, claimed.rows[0].attempts)], token, error, finished_at=utcnow()
         ):
-            report = db.session.get(GeneratedReport, report_id, populate_existing=True)
+            report = db.session.get_one(GeneratedReport, report_id, populate_existing=True)
             record("report.failed", report, summary=str(error)[:300], actor_id=report.requested_by_id)
             db.session.commit()
         return 0
     if not done:  # taken for dead and handed to another worker meanwhile: that one records it
         (directory / stored).unlink(missing_ok=True)
         return 0
-    report = db.session.get(GeneratedReport, report_id, populate_existing=True)
+    report = db.session.get_one(GeneratedReport, report_id, populate_existing=True)
     record("report.done", report, summary=filename, actor_id=report.requested_by_id)
     db.session.commit()
     return 1

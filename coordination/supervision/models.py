@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.auth.models import User
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.outbox import FAILED, PENDING, SENDING, SENT, OutboxMixin
 from coordination.timeutil import utcnow
 
@@ -20,7 +20,7 @@ WAITING = text("status IN ('pending', 'sending')")
 STATE_OF_STATUS = {PENDING: "queued", SENDING: "running", SENT: "done", FAILED: "failed"}
 
 
-class GeneratedReport(OutboxMixin, db.Model):
+class GeneratedReport(OutboxMixin, Model):
     """An outbox row (coordination/outbox.py): claimed by the job that makes it, swept when
     Redis lost it or its worker died. A generation that failed fails again: one attempt."""
 

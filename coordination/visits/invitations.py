@@ -41,7 +41,7 @@ def _itinerary(visit: Visit, _member: Attendee) -> dict[str, object]:
     }
 
 
-ANNOUNCEMENT = Announcement(
+ANNOUNCEMENT = Announcement[Visit](
     subjects={"REQUEST": "高层互访行程通知", "UPDATE": "高层互访行程变更", "CANCEL": "高层互访取消通知"},
     template="visit",
     entries=lambda visit, cancelled: visit_events(visit, cancelled=cancelled),

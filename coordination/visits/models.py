@@ -8,12 +8,12 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordination.events.models import Attendee, EventMixin, parts
-from coordination.extensions import db
+from coordination.extensions import Model
 from coordination.organizations.models import Party
 from workflows.visit import VisitState
 
 
-class Visit(EventMixin, db.Model):
+class Visit(EventMixin, Model):
     __tablename__ = "visits"
     EVENT, PEOPLE = "visit", "members"
     OPEN_STATES = frozenset({VisitState.PLANNED, VisitState.CONFIRMED})
@@ -33,7 +33,7 @@ class Visit(EventMixin, db.Model):
     outcomes: Mapped[list[VisitOutcome]] = parts("visit", "VisitOutcome.id")
 
 
-class ItineraryItem(db.Model):
+class ItineraryItem(Model):
     __tablename__ = "itinerary_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class ItineraryItem(db.Model):
         return f"visit-{self.visit_id}-item-{self.id}@hulian-coordination"
 
 
-class VisitOutcome(db.Model):
+class VisitOutcome(Model):
     """An agreement signed or a matter agreed; like a meeting decision it becomes tasks."""
 
     __tablename__ = "visit_outcomes"
