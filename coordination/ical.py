@@ -35,11 +35,16 @@ class Person(Protocol):
 
 
 class _QuotedParameters(Parameters):
-    always_quoted = (*Parameters.always_quoted, "CN")
+    # The stub fixes the tuple at its nine names; CN is one more, quoted when not ASCII.
+    always_quoted = (*Parameters.always_quoted, "CN")  # type: ignore[assignment]
 
 
-def address(email: str, name: str, **params: object) -> vCalAddress:
-    value = vCalAddress.new(single_line(email), cn=single_line(name) or None, **params)
+def address(
+    email: str, name: str, *, role: str | None = None, partstat: str | None = None, rsvp: bool | None = None
+) -> vCalAddress:
+    value = vCalAddress.new(
+        single_line(email), cn=single_line(name) or None, role=role, partstat=partstat, rsvp=rsvp
+    )
     value.params = _QuotedParameters(value.params)
     return value
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
@@ -13,6 +15,15 @@ from coordination.forms import Form, OneTimeKey, max_length, required
 from coordination.labels import ATTENDEE_ROLE_LABELS
 
 ATTENDEE_ROLES = [(k, ATTENDEE_ROLE_LABELS[k]) for k in ("required", "chair", "optional")]
+
+
+class Invitee(TypedDict):
+    """The keyword arguments of events.operations.Kind.invite."""
+
+    user: User | None
+    name: str
+    email: str
+    role: str
 
 
 class AttendeeForm(OneTimeKey, Form):
@@ -28,7 +39,7 @@ class AttendeeForm(OneTimeKey, Form):
         self.user_id.choices = [(0, "—")] + [(u.id, f"{u.name}（{u.username}）") for u in users]
         return self
 
-    def invitee(self) -> dict[str, User | str | None]:
+    def invitee(self) -> Invitee:
         """The keyword arguments of events.operations.invite (add_attendee / add_member)."""
         return {
             "user": db.session.get(User, self.user_id.data) if self.user_id.data else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 from blinker import NamedSignal
 from email_validator import EmailNotValidError, validate_email
@@ -22,7 +22,7 @@ from coordination.auth.models import User
 from coordination.events import invitations, rsvp
 from coordination.events.invitations import Announcement
 from coordination.events.models import Attendee, AttendeeRole, EventMixin
-from coordination.extensions import db
+from coordination.extensions import Model, db
 from coordination.labels import PARTSTAT_LABELS
 from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Body, Tier
@@ -308,7 +308,7 @@ def into_tasks(
         raise OperationError(_("This decision has already been assigned."))
     if check:
         check()
-    claim(agreed, assigned_at=utcnow())
+    claim(cast("Model", agreed), assigned_at=utcnow())  # a Decision or a VisitOutcome row
     tasks = create(agreed, actor)
     signals.send(signal, agreed.id, actor_id=actor.id, assignment_ids=[t.id for t in tasks], **payload)
     return tasks

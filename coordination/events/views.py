@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 E = TypeVar("E", "Meeting", "Visit")
 D = TypeVar("D")
 T = TypeVar("T")
+FormT = TypeVar("FormT", bound=FlaskForm)
+AgreedT = TypeVar("AgreedT", bound="Agreed")
 
 
 class Agreed(Protocol):
@@ -63,17 +65,17 @@ class Page(Generic[E]):
 
 
 @dataclass(frozen=True)
-class Agreement(Generic[E]):
+class Agreement(Generic[E, AgreedT]):
     """What an event agrees (a meeting's decisions, a visit's outcomes) at /<id>/<path>: its
     model and form, the form's fields of its own besides text, deadline, units and key task,
     the operations that record one and turn it into tasks."""
 
-    model: type[Agreed]
+    model: type[AgreedT]
     path: str
     form: type[FlaskForm]
     own_fields: tuple[str, ...]
     add: Callable[..., object]
-    assign: Callable[[E, User, Agreed], object]
+    assign: Callable[[E, User, AgreedT], object]
 
     def fields(self, form: FlaskForm) -> dict[str, object]:
         names = ("text", "deadline", "key_task_id", *self.own_fields)
@@ -99,7 +101,7 @@ class Pages(Generic[E, D]):
     model: type[E]
     edit: Edit[E, D]
     page: Page[E]
-    agreed: Agreement[E]
+    agreed: Agreement[E, Any]  # a meeting's decisions or a visit's outcomes
     states: Mapping[str, tuple[Callable[[E, User], object], LazyString]]
     messages: Messages
 
@@ -112,7 +114,8 @@ class Pages(Generic[E, D]):
         return f"{self.name}_id"
 
     def url(self, event: E, anchor: str = "") -> str:
-        return url_for(f"{self.name}s.show", **{self.id_arg: event.id}) + anchor
+        values: dict[str, int] = {self.id_arg: event.id}
+        return url_for(f"{self.name}s.show", **values) + anchor  # type: ignore[arg-type]  # ids only
 
 
 def shared_forms(given: Mapping[str, object], person: str) -> dict[str, FlaskForm]:
@@ -127,7 +130,7 @@ def shared_forms(given: Mapping[str, object], person: str) -> dict[str, FlaskFor
     }
 
 
-def given(forms: Mapping[str, object], name: str, form_class: type[T]) -> T:
+def given(forms: Mapping[str, object], name: str, form_class: type[FormT]) -> FormT:
     """The posted form of that name, or a new empty one."""
     form = forms.get(name)
     return form if isinstance(form, form_class) else form_class(formdata=None)
@@ -160,6 +163,7 @@ def register(bp: Blueprint, pages: Pages[E, D], listing: Callable[[Mechanism], S
     _listings[f"{pages.name}s"] = listing
     manage = permissions.require(permissions.can_manage_meetings)
     one = f"/<int:{pages.id_arg}>"
+    agreed_name = pages.agreed.path.removesuffix("s")
     person = pages.kind.announcement.person
 
     def event_of(ids: Mapping[str, int]) -> E:
@@ -247,7 +251,6 @@ def register(bp: Blueprint, pages: Pages[E, D], listing: Callable[[Mechanism], S
 
     read = permissions.require(permissions.can_read_mechanism)
     states = ", ".join(pages.states)
-    agreed_name = pages.agreed.path.removesuffix("s")
     routes: list[tuple[str, str, Callable[..., ResponseReturnValue], list[str]]] = [
         ("/new", "new", manage(new), ["GET", "POST"]),
         (f"{one}/edit", "edit", manage(edit), ["GET", "POST"]),

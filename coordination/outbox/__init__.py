@@ -208,7 +208,7 @@ def finish(
     if not ids:
         return 0
     table, held = _claimed(model, ids, token)
-    done: dict[str, object] = {"status": status, "claim_token": None, "last_error": ""}
+    done: dict[str, object] = {"status": status, "claim_token": None, "last_error": ""}  # nosec B105 - a claim token, no secret
     if status == SENT:
         done["sent_at"] = utcnow()
     return _run(update(table).where(held).values(**done, **values), connection)
@@ -217,7 +217,7 @@ def finish(
 def after_failure(attempts: int, max_attempts: int, error: BaseException) -> dict[str, object]:
     """The one back-off rule: the columns of a row whose attempt failed: pending again later, or,
     after max_attempts, 'failed' for administrators to see and retry."""
-    values: dict[str, object] = {"last_error": f"{type(error).__name__}: {error}"[:2000], "claim_token": None}
+    values: dict[str, object] = {"last_error": f"{type(error).__name__}: {error}"[:2000], "claim_token": None}  # nosec B105
     if attempts >= max_attempts:
         values["status"] = FAILED
     else:

@@ -78,7 +78,7 @@ def _render(visit: Visit, status: int = 200, **given: FlaskForm) -> ResponseRetu
     ), status
 
 
-PAGES = shared.Pages(
+PAGES: shared.Pages[Visit, operations.VisitData] = shared.Pages(
     operations.KIND,
     Visit,
     shared.Edit(_visit_form, _visit_data, operations.create_visit),
