@@ -365,6 +365,7 @@ FIELD_LABELS = {
     "reminder_days": _l("Reminder days before"),
     "agenda_item": _l("Agenda item number"),
     "attendee": _l("Attendee number"),
+    "member": _l("Delegation member number"),
     "decision": _l("Decision number"),
     "outcome": _l("Outcome"),
     "item": _l("Itinerary item number"),
