@@ -46,8 +46,8 @@ class _Event(Protocol):
     def mechanism_id(self) -> int: ...
 
 
-class Decision(Protocol):
-    """A meeting's decision (议定事项) to be turned into tasks (meetings sit above this layer)."""
+class _Agreed(Protocol):
+    """What a meeting or a visit agreed, as far as its tasks need it."""
 
     @property
     def id(self) -> int: ...
@@ -59,23 +59,18 @@ class Decision(Protocol):
     def body_ids(self) -> list[int]: ...
     @property
     def key_task_id(self) -> int | None: ...
+
+
+class Decision(_Agreed, Protocol):
+    """A meeting's decision (议定事项) to be turned into tasks (meetings sit above this layer)."""
+
     @property
     def meeting(self) -> _Event: ...
 
 
-class Outcome(Protocol):
+class Outcome(_Agreed, Protocol):
     """A visit's outcome (agreement or matter agreed) to be turned into tasks."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def deadline(self) -> date: ...
-    @property
-    def body_ids(self) -> list[int]: ...
-    @property
-    def key_task_id(self) -> int | None: ...
     @property
     def visit(self) -> _Event: ...
 
