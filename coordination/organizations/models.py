@@ -50,6 +50,8 @@ class Mechanism(Model):
     reminder_policy: Mapped[dict | None] = mapped_column(JSON)
     # Evaluation weights and commendation rule (workflows.evaluation.Rubric); empty = defaults.
     evaluation_rubric: Mapped[dict | None] = mapped_column(JSON)
+    # Who is told of each kind of event, where it differs from workflows.notifications.RULES.
+    notification_audiences: Mapped[dict | None] = mapped_column(JSON)
     # Traffic-light thresholds and the time-proportional lag (workflows.traffic.TrafficRule);
     # empty = defaults.
     traffic_rule: Mapped[dict | None] = mapped_column(JSON)

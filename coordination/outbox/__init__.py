@@ -178,14 +178,22 @@ def _claimed(model: type[OutboxMixin], ids: Sequence[int], token: str) -> tuple[
     return table, (table.c.id.in_(list(ids))) & (table.c.claim_token == token)
 
 
-def _run(statement: Update, connection: Connection | None) -> int:
+def _run(
+    statement: Update, connection: Connection | None, then: Callable[[Connection], None] | None = None
+) -> int:
+    """Run the UPDATE and commit; `then`, when the UPDATE changed rows, in the same transaction."""
     if connection is None:
         # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
         result = cast("CursorResult[Any]", db.session.execute(statement))
+        if result.rowcount and then is not None:
+            then(db.session.connection())
         db.session.commit()
         return result.rowcount
     with connection.begin():
-        return connection.execute(statement).rowcount
+        count = connection.execute(statement).rowcount
+        if count and then is not None:
+            then(connection)
+        return count
 
 
 def update_claimed(model: type[OutboxMixin], row_id: int, token: str, **values: object) -> bool:
@@ -201,17 +209,19 @@ def finish(
     *,
     status: str = SENT,
     connection: Connection | None = None,
+    then: Callable[[Connection], None] | None = None,
     **values: object,
 ) -> int:
     """Mark claimed rows done (sent, or cancelled when they turned out to be moot), and commit.
-    Returns how many this claim still held: a claim the sweep handed on finishes nothing."""
+    Returns how many this claim still held: a claim the sweep handed on finishes nothing.
+    `then` writes what follows from the rows being done, in the same transaction, if any was held."""
     if not ids:
         return 0
     table, held = _claimed(model, ids, token)
     done: dict[str, object] = {"status": status, "claim_token": None, "last_error": ""}  # nosec B105 - a claim token, no secret
     if status == SENT:
         done["sent_at"] = utcnow()
-    return _run(update(table).where(held).values(**done, **values), connection)
+    return _run(update(table).where(held).values(**done, **values), connection, then)
 
 
 def after_failure(attempts: int, max_attempts: int, error: BaseException) -> dict[str, object]:

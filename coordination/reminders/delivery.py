@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from coordination import outbox, page_cache
+from coordination import inbox, outbox, page_cache
 from coordination.assignments.models import Assignment, ProgressReport
 from coordination.auth.models import User
 from coordination.events.models import Attendee, EventMixin
@@ -131,7 +131,7 @@ def deliver(user_ids: list[int]) -> int:
         user = users[user_id]
         live = [r for r in mine if _still_relevant(r, open_tasks) and r.id not in reported]
         outbox.finish(Reminder, [r.id for r in mine if r not in live], token, status=outbox.CANCELLED)
-        if live and not user.email:
+        if live and (not user.email or user.email_mode == "off"):
             _mark_sent(live, token)  # in-app only
         elif live:
             work += [(user, [r]) for r in live] if user.email_mode == "immediate" else [(user, live)]
@@ -286,12 +286,36 @@ def _compose(user: Recipient, rows: list[Claimed]) -> Message:
 
 
 def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = None) -> None:
-    """Sent, in one statement, if this claim still holds the rows; a sent row is also the user's
-    in-app notification. The delivery loop passes its own connection: going through the pool per
-    message costs a ping and a reset."""
+    """Sent, in one statement, if this claim still holds the rows, and their in-app notifications
+    written in the same transaction. The delivery loop passes its own connection: going through
+    the pool per message costs a ping and a reset."""
     if connection is not None:
         page_cache.track(connection)  # the bell's unread count is on kept pages
-    outbox.finish(Reminder, [r.id for r in rows], token, connection=connection)
+    outbox.finish(
+        Reminder,
+        [r.id for r in rows],
+        token,
+        connection=connection,
+        then=lambda done: inbox.write([_in_app(r) for r in rows], connection=done),
+    )
+
+
+def _in_app(row: Claimed) -> dict[str, object]:
+    """A sent reminder as the user's notification: escalations (督办单) are urgent."""
+    escalation = row.kind.startswith("escalation")
+    if row.assignment_id:
+        object_key = f"assignment:{row.assignment_id}"
+    elif row.meeting_id:
+        object_key = f"meeting:{row.meeting_id}"
+    else:
+        object_key = f"visit:{row.visit_id}" if row.visit_id else ""
+    return {
+        "user_id": row.user_id,
+        "kind": "escalation" if escalation else "reminder",
+        "urgency": "urgent" if escalation else "normal",
+        "title": f"{describe(row)}：{single_line(row.subject)}"[:300],
+        "object_key": object_key,
+    }
 
 
 outbox.handle(

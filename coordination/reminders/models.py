@@ -1,4 +1,5 @@
-"""Reminder rows: the database is the source of truth, and a sent row is the in-app notification."""
+"""Reminder rows: the database is the source of truth; sending one also writes its in-app
+notification (coordination/inbox.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ class Reminder(OutboxMixin, Model):
     __table_args__ = (
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_assignment", "assignment_id", "status"),
-        Index("ix_reminders_user_unread", "user_id", "status", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,8 +33,6 @@ class Reminder(OutboxMixin, Model):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     due_at: Mapped[datetime]  # UTC; always a working morning in Beijing
-    # A sent reminder is also the in-app notification (the bell): read_at marks it seen.
-    read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")

@@ -1,12 +1,11 @@
-"""Changing reminders: the mechanism's policy, a user's e-mail setting, notifications read."""
+"""Changing reminders: the mechanism's policy, and bringing the schedule in line with it."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from coordination.assignments.models import Assignment
 from coordination.audit.operations import record
@@ -14,18 +13,11 @@ from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.jobs import enqueue_after_commit
 from coordination.meetings.models import Meeting
-from coordination.operations import OperationError
 from coordination.organizations.models import Mechanism
 from coordination.reminders import schedule
-from coordination.reminders.models import Reminder
-from coordination.timeutil import utcnow
 from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy
-
-if TYPE_CHECKING:
-    from sqlalchemy import CursorResult
-
 
 def set_policy(mechanism: Mechanism, actor: User, policy: Policy) -> None:
     before = asdict(Policy.from_dict(mechanism.reminder_policy))
@@ -42,37 +34,6 @@ def set_policy(mechanism: Mechanism, actor: User, policy: Policy) -> None:
         actor_id=actor.id,
     )
     enqueue_after_commit(db.session(), resync_all, mechanism.id)
-
-
-EMAIL_MODES = ("digest", "immediate")
-
-
-def set_email_mode(user: User, mode: str) -> bool:
-    """One digest a morning, or one e-mail per reminder. True when it changed."""
-    if mode not in EMAIL_MODES:
-        raise OperationError(str(_l("Not a valid choice.")), field="email_mode")
-    if mode == user.email_mode:
-        return False
-    before = {"email_mode": user.email_mode}
-    user.email_mode = mode
-    record("user.email_mode", user, before=before, after={"email_mode": mode}, actor_id=user.id)
-    return True
-
-
-def mark_all_read(user: User) -> int:
-    """The user has seen every notification (sent reminder) so far; returns how many."""
-    # An UPDATE's result is a CursorResult, which counts the rows; Session.execute is typed wider.
-    count = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Reminder)
-            .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
-            .values(read_at=utcnow())
-        ),
-    ).rowcount
-    if count:
-        record("reminders.read", user, summary=str(count), actor_id=user.id)
-    return int(count)
 
 
 def resync_all(mechanism_id: int) -> int:

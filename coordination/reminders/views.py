@@ -2,17 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from coordination import permissions
-from coordination.extensions import db
 from coordination.organizations.queries import current_mechanism
-from coordination.reminders import delivery, operations
+from coordination.reminders import operations
 from coordination.reminders.forms import PolicyForm
-from coordination.reminders.models import Reminder
 from coordination.reminders.schedule import policy_of
 from coordination.timeutil import local_today
 from coordination.views_util import attempt
@@ -20,51 +17,6 @@ from workflows.reminders import Policy
 from workflows.workdays import note_year
 
 bp = Blueprint("reminders", __name__)
-
-
-def unread_count(user: Any) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Reminder)
-            .where(Reminder.user_id == user.id, Reminder.status == "sent", Reminder.read_at.is_(None))
-        )
-        or 0
-    )
-
-
-@bp.route("/notifications")
-@permissions.require(permissions.can_read_mechanism)
-def notifications() -> Any:
-    rows = db.session.scalars(
-        select(Reminder)
-        .where(Reminder.user_id == current_user.id, Reminder.status == "sent")
-        .order_by(Reminder.sent_at.desc(), Reminder.id.desc())
-        .limit(200)
-    ).all()
-    return render_template(
-        "reminders/notifications.html",
-        rows=[(row, delivery.describe(row), delivery.link_of(row)) for row in rows],
-    )
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@permissions.require(permissions.can_read_mechanism)
-def mark_read() -> Any:
-    attempt(lambda: operations.mark_all_read(current_user))
-    return redirect(url_for("reminders.notifications"))
-
-
-@bp.route("/account/notifications", methods=["GET", "POST"])
-@permissions.require(permissions.can_read_mechanism)
-def settings() -> Any:
-    if request.method == "POST":
-        changed: list[bool] = []
-        mode = request.form.get("email_mode") or ""
-        if attempt(lambda: changed.append(operations.set_email_mode(current_user, mode))) and changed[0]:
-            flash(_("Saved."), "success")
-        return redirect(url_for("reminders.settings"))
-    return render_template("reminders/settings.html")
 
 
 @bp.route("/admin/reminder-policy", methods=["GET", "POST"])
