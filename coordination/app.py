@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from coordination import cli, errors, jobs, navigation, page_cache, permissions
+from coordination import cli, errors, inbox, jobs, navigation, page_cache, permissions
 from coordination.assignments import plan_pages  # noqa: F401  (the plan pages join on import)
 from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401  (receivers)
 from coordination.assignments.views import bp as assignments_bp
@@ -30,13 +30,15 @@ from coordination.labels import ResolvedLabels
 from coordination.main.views import bp as main_bp
 from coordination.meetings import plan_agenda  # noqa: F401  (its page and receiver join on import)
 from coordination.meetings.views import bp as meetings_bp
+from coordination.notifications import mail as notification_mail  # noqa: F401  (its outbox kind)
+from coordination.notifications import subscribers as notification_subscribers  # noqa: F401  (receivers)
+from coordination.notifications.inbox_views import bp as notifications_bp
 from coordination.notifications.views import bp as rsvp_bp
 from coordination.organizations.views import bp as organizations_bp
 from coordination.plans.views import bp as plans_bp
 from coordination.reminders import subscribers as reminder_subscribers  # noqa: F401  (receivers)
 from coordination.reminders.queries import task_supervision
 from coordination.reminders.views import bp as reminders_bp
-from coordination.reminders.views import unread_count
 from coordination.supervision import key_tasks  # noqa: F401  (its page joins the framework blueprint)
 from coordination.supervision.views import bp as supervision_bp
 from coordination.timeutil import to_local
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         reminders_bp,
         visits_bp,
         rsvp_bp,
+        notifications_bp,
         main_bp,
         auth_bp,
         organizations_bp,
@@ -248,7 +251,7 @@ def _calendar_notices() -> list[tuple[str, str | None]]:
 def _unread() -> int:
     if not (current_user and current_user.is_authenticated):
         return 0
-    return unread_count(current_user)
+    return inbox.unread_count(current_user.id)
 
 
 def _register_security_headers(app: Flask) -> None:

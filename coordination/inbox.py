@@ -20,6 +20,7 @@ from coordination.extensions import Model, db
 from coordination.timeutil import utcnow
 
 BELL_CAP = 100  # the bell says "99+" beyond
+EMPTY = {"urgency": "normal", "body": "", "url": "", "object_key": "", "mechanism_id": None, "unit_id": None}
 
 
 class Notification(Model):
@@ -63,7 +64,10 @@ def write(rows: Sequence[Mapping[str, object]], connection: Connection | None = 
     now = utcnow()
     connection.execute(
         table_of(Notification).insert(),
-        [{"urgency": "normal", "body": "", "url": "", "object_key": "", "created_at": now, **row} for row in rows],
+        [
+            {"urgency": "normal", "body": "", "url": "", "object_key": "", "created_at": now, **row}
+            for row in rows
+        ],
     )
 
 
@@ -83,5 +87,7 @@ def mark_read(user_id: int, ids: Sequence[int] | None = None) -> int:
     statement = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids is not None:
         statement = statement.where(Notification.id.in_(list(ids)))
-    result = db.session.execute(statement.values(read_at=utcnow()).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        statement.values(read_at=utcnow()).execution_options(synchronize_session=False)
+    )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -204,8 +204,54 @@ OUTBOX_SOURCE_LABELS = {
     "mail": _l("E-mail message"),
     "reminder": _l("Reminder"),
     "report": _l("Generated report"),
+    "notification": _l("Notification e-mail"),
+    "robot": _l("Robot message (WeCom / DingTalk)"),
 }
 ALL_LABELS["outbox_source"] = OUTBOX_SOURCE_LABELS
+# What a notification is about (workflows.notifications.RULES), for the 通知 page and its filter.
+NOTIFICATION_KIND_LABELS = {
+    "task_assigned": _l("Tasks assigned"),
+    "task_returned": _l("Task returned"),
+    "extension_approved": _l("Extension approved"),
+    "extension_rejected": _l("Extension rejected"),
+    "task_cancelled": _l("Task cancelled"),
+    "deadline_moved": _l("Deadline moved"),
+    "task_closed": _l("Task closed"),
+    "completion_submitted": _l("Completion submitted for review"),
+    "extension_requested": _l("Extension requested"),
+    "plan_consultation": _l("Plan open for comments"),
+    "plan_comment": _l("Comment on a plan"),
+    "plan_adopted": _l("Plan adopted"),
+    "plan_issued": _l("Plan issued"),
+    "meeting_scheduled": _l("Meeting scheduled"),
+    "meeting_changed": _l("Meeting changed"),
+    "meeting_cancelled": _l("Meeting cancelled"),
+    "minutes_published": _l("Minutes published"),
+    "visit_confirmed": _l("Visit confirmed"),
+    "visit_changed": _l("Visit changed"),
+    "visit_cancelled": _l("Visit cancelled"),
+    "reminder": _l("Reminder"),
+    "escalation": _l("Escalation notice"),
+}
+ALL_LABELS["notification_kind"] = NOTIFICATION_KIND_LABELS
+AUDIENCE_LABELS = {
+    "unit_liaisons": _l("The unit's liaisons"),
+    "unit_heads": _l("The unit's head"),
+    "verifiers": _l("The lead department that verifies the task"),
+    "plan_units": _l("Liaisons of the units named in the plan"),
+    "plan_drafters": _l("The plan's drafters"),
+    "lead_departments": _l("Both lead departments"),
+    "leading_group": _l("Leading-group members"),
+    "attendees": _l("Attendees"),
+    "escalation": _l("As the escalation step names"),
+}
+ALL_LABELS["audience"] = AUDIENCE_LABELS
+EMAIL_MODE_LABELS = {
+    "immediate": _l("At once, one e-mail each"),
+    "digest": _l("One daily digest at 09:00 on working days"),
+    "off": _l("No e-mail (in the app only)"),
+}
+ALL_LABELS["email_mode"] = EMAIL_MODE_LABELS
 
 # The audit log in words. Task actions read as in the task's history; a code missing here is
 # shown as it is (and the interface-language test names it).
@@ -271,6 +317,8 @@ AUDIT_ACTION_LABELS = {
     "mail.retry": _l("sent a failed message again"),
     "report.retry": _l("generated a failed report again"),
     "reminders.read": _l("marked the notifications read"),
+    "notifications.read": _l("marked the notifications read"),
+    "notifications.audiences": _l("changed who is told of what"),
     "reminders.policy": _l("changed the reminder rules"),
     "evaluation.rubric": _l("changed the evaluation weights"),
     "evaluation.adjust": _l("adjusted an evaluation score"),

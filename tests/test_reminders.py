@@ -9,6 +9,7 @@ from coordination import jobs
 from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
+from coordination.inbox import Notification
 from coordination.reminders import delivery
 from coordination.reminders.models import Reminder
 from coordination.timeutil import frozen_at, local_today
@@ -143,9 +144,14 @@ def test_delivery_sends_one_digest_and_fills_the_bell(client, login, app, smtp, 
         )
     ).all()
     assert len(notes) == len(keys)
+    told = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == f.user("liaison.sh.commerce").id)
+    ).all()
+    # The bell: each reminder sent, and the plan's tasks assigned to the unit (one notice).
+    assert sorted(told) == ["reminder"] * len(keys) + ["task_assigned"]
     login("liaison.sh.commerce")
     page = client.get("/").get_data(as_text=True)
-    assert f'<span class="bell-count">{len(keys)}</span>' in page
+    assert f'>{len(keys) + 1}</span>' in page and 'class="bell-count"' in page
     client.post("/notifications/read")
     assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)
 

@@ -45,6 +45,9 @@ GET = {
     "/account/password": ALL,
     "/account/sessions": ALL,
     "/notifications": ALL,
+    "/notifications?kind=task_assigned&unread=1": ALL,
+    "/notifications/{reminder}/open": [302] * 7,  # another's or none: back to one's own list
+    "/admin/notification-audiences": ADMIN,
     "/calendar/not-a-token.ics": NOT_FOUND,
     "/rsvp/not-a-token/accepted": NOT_FOUND,
     "/mechanism": ALL,
@@ -125,6 +128,7 @@ POST = {
     "/admin/outbox/reminder/{reminder}/retry": NOT_ADMIN,
     "/admin/outbox/report/{report}/retry": NOT_ADMIN,
     "/admin/reminder-policy": NOT_ADMIN,
+    "/admin/notification-audiences": NOT_ADMIN,
     "/admin/calendar/{year}": NOT_ADMIN,
     "/tasks/calendar-review": NOT_MANAGER,
     "/plans/new": NOT_MANAGER,
@@ -300,9 +304,9 @@ def test_every_route_has_an_expectation(web_app):
 # Every signed-in user may change these for themselves.
 _SELF_SERVICE = {
     "rsvp.my_calendar",
-    "reminders.settings",
+    "notifications.settings",
     "auth.change_password",
-    "reminders.mark_read",
+    "notifications.read",
     "auth.end_session",  # only the user's own sessions: tests/test_sessions.py
     "auth.end_other_sessions",
 }

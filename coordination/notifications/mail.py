@@ -136,9 +136,7 @@ def compose_for(user: User, items: list[Item]) -> Message:
     digest = len(items) > 1
     urgent = any(item.urgent for item in items)
     prefix = "【紧急】" if urgent else "【通知】"
-    subject = (
-        f"{prefix}您有 {len(items)} 条新通知" if digest else f"{prefix}{single_line(items[0].title)}"
-    )
+    subject = f"{prefix}您有 {len(items)} 条新通知" if digest else f"{prefix}{single_line(items[0].title)}"
     return compose(
         to_name=user.name,
         to_email=user.email,
@@ -157,15 +155,17 @@ outbox.handle(
         key=NotificationMail.user_id,
         per_job=USERS_PER_JOB,
         what="notification e-mail(s)",
-        listing=lambda: outbox.listed(
-            NotificationMail,
-            "notification",
-            created=NotificationMail.created_at,
-            recipient=User.name,
-            subject=Notification.title,
-            kind=Notification.kind,
-        )
-        .join(User, User.id == NotificationMail.user_id)
-        .join(Notification, Notification.id == NotificationMail.notification_id),
+        listing=lambda: (
+            outbox.listed(
+                NotificationMail,
+                "notification",
+                created=NotificationMail.created_at,
+                recipient=User.name,
+                subject=Notification.title,
+                kind=Notification.kind,
+            )
+            .join(User, User.id == NotificationMail.user_id)
+            .join(Notification, Notification.id == NotificationMail.notification_id)
+        ),
     )
 )

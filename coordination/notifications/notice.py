@@ -9,6 +9,7 @@ from flask import url_for
 
 from coordination.urls import external_url
 from workflows.notifications import Urgency
+
 # object_key's kind → the page that shows it, and the name of its id in the URL.
 PAGES: dict[str, tuple[str, str | None]] = {
     "assignment": ("assignments.show", "assignment_id"),
@@ -47,7 +48,7 @@ def link_of(object_key: str, *, external: bool = False) -> str:
     if page is None:
         return external_url("notifications.inbox") if external else url_for("notifications.inbox")
     endpoint, id_name = page
-    values: dict[str, object] = {id_name: int(ident)} if id_name and ident.isdigit() else {}
-    return external_url(endpoint, **values) if external else url_for(endpoint, **values)
-
-
+    if not (id_name and ident.isdigit()):
+        return external_url(endpoint) if external else url_for(endpoint)
+    values: dict[str, object] = {id_name: int(ident)}
+    return external_url(endpoint, **values) if external else url_for(endpoint, **values)  # type: ignore[arg-type]

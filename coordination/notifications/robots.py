@@ -46,7 +46,9 @@ def queue(notices: Sequence[Notice]) -> list[int]:
         if user_id is not None:
             by_user.setdefault(user_id, []).append(robot_id)
     phones: dict[int, str] = dict(
-        db.session.execute(select(User.id, User.phone).where(User.id.in_(people), User.phone != "")).tuples().all()
+        db.session.execute(select(User.id, User.phone).where(User.id.in_(people), User.phone != ""))
+        .tuples()
+        .all()
     )
     now = utcnow()
     rows: list[dict[str, object]] = []

@@ -23,13 +23,15 @@ from workflows.notifications import RULES, Urgency, email_due
 
 def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
     """Every notice to its people, in this transaction. The actor is not told of their own act."""
-    notices = [n for n in notices if set(n.user_ids) - {actor_id}]
+    notices = [n for n in notices if set(n.user_ids) - {actor_id} or n.body_ids]
     if not notices:
         return
     people = {uid for n in notices for uid in n.user_ids} - {actor_id}
     modes: dict[int, str] = dict(
         db.session.execute(
-            select(User.id, User.email_mode).where(User.id.in_(people), User.active.is_(True), User.email != "")
+            select(User.id, User.email_mode).where(
+                User.id.in_(people), User.active.is_(True), User.email != ""
+            )
         )
         .tuples()
         .all()
@@ -53,14 +55,22 @@ def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
         for user_id in dict.fromkeys(n.user_ids)
         if user_id != actor_id
     ]
-    ids = db.session.scalars(insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows).all()
+    ids = (
+        db.session.scalars(
+            insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows
+        ).all()
+        if rows
+        else []
+    )
     mail: list[dict[str, object]] = []
     wake: dict[datetime, set[int]] = {}
     for notification_id, row in zip(ids, rows, strict=True):
         user_id = int(str(row["user_id"]))
         mode = modes.get(user_id)
         rule = RULES[str(row["kind"])]
-        due = email_due(mode, Urgency(str(row["urgency"])), local_now, by_email=rule.by_email) if mode else None
+        due = (
+            email_due(mode, Urgency(str(row["urgency"])), local_now, by_email=rule.by_email) if mode else None
+        )
         if due is None:
             continue
         due_utc = due.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
@@ -87,5 +97,8 @@ def _wake(moment: datetime, user_ids: list[int], now: datetime) -> None:
         enqueue_after_commit(db.session(), mail.deliver, user_ids)
     else:
         enqueue_after_commit(
-            db.session(), mail.deliver_due, job_id=f"notification-mail-{moment:%Y%m%d%H%M}", at=moment.replace(tzinfo=UTC)
+            db.session(),
+            mail.deliver_due,
+            job_id=f"notification-mail-{moment:%Y%m%d%H%M}",
+            at=moment.replace(tzinfo=UTC),
         )

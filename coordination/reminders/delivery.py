@@ -241,7 +241,7 @@ def link_of(row: Any) -> str:
         return external_url("meetings.show", meeting_id=row.meeting_id)
     if row.visit_id:
         return external_url("visits.show", visit_id=row.visit_id)
-    return external_url("reminders.notifications")
+    return external_url("notifications.inbox")
 
 
 KIND_TEXT = {

@@ -19,6 +19,7 @@ from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy
 
+
 def set_policy(mechanism: Mechanism, actor: User, policy: Policy) -> None:
     before = asdict(Policy.from_dict(mechanism.reminder_policy))
     after = asdict(policy)
