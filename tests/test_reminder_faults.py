@@ -231,7 +231,8 @@ def test_every_outbox_row_exactly_once_despite_a_killed_worker_and_a_redis_outag
                 ],
             )
             db.session.commit()
-            assert outbox.sweep_all() == {
+            swept = outbox.sweep_all()
+            assert {table: due for table, due in swept.items() if due} == {
                 "outgoing_mail": INVITATIONS,
                 "reminders": USERS * PER_USER,
                 "generated_reports": REPORTS,

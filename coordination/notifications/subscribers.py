@@ -388,6 +388,8 @@ EVENT_TEXT = {
 
 
 def _tell_event(kind: str, event: Meeting | Visit, actor_id: int | None) -> None:
+    if kind.endswith("changed") and not event.is_announced:
+        return  # a draft's changes are the organisers' business: attendees hear once it is announced
     directory = Directory(event.mechanism_id)
     if isinstance(event, Meeting):
         told = _resolve(directory, kind, meeting_id=event.id)
