@@ -34,6 +34,7 @@ from coordination.extensions import db
 from coordination.meetings.models import Meeting
 from coordination.outbox.mail import SEND_ERRORS, Transport, compose, wire
 from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.reminders import urging
 from coordination.reminders.models import Reminder
 from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow
@@ -288,7 +289,9 @@ def _compose(user: Recipient, rows: list[Claimed]) -> Message:
 def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = None) -> None:
     """Sent, in one statement, if this claim still holds the rows; a sent row is also the user's
     in-app notification. The delivery loop passes its own connection: going through the pool per
-    message costs a ping and a reset."""
+    message costs a ping and a reset. An urging's successor is written first (urging.py): a
+    crash in between resends this one, as in the window above, and never loses the next."""
+    urging.write_next(rows, connection)
     if connection is not None:
         page_cache.track(connection)  # the bell's unread count is on kept pages
     outbox.finish(Reminder, [r.id for r in rows], token, connection=connection)
