@@ -70,10 +70,10 @@ def test_the_revision_compare_says_working_days_and_priorities_in_words(client, 
 
 
 def test_outbox_and_reminder_pages_say_states_and_kinds_in_words(client, login):
-    f.issued_plan()  # schedules the task reminders, urging every few working days once overdue
+    f.issued_plan()  # schedules the task reminders, the first urging (催办) once overdue among them
     login("admin")
     page = client.get("/admin/outbox?source=reminder&status=pending").get_data(as_text=True)
-    assert "已逾期，请抓紧办理（第 13 次催办）" in page and "urge_" not in page
+    assert "已逾期，请抓紧办理（第 1 次催办）" in page and "urge_" not in page
     from coordination.outbox.models import OutgoingMail
 
     db.session.add(
@@ -89,5 +89,5 @@ def test_outbox_and_reminder_pages_say_states_and_kinds_in_words(client, login):
     page = client.get("/admin/outbox?source=mail").get_data(as_text=True)
     assert "待发送 (1)" in page and ">待发送" in page
     page = client.get("/admin/outbox").get_data(as_text=True)  # every kind, in words
-    assert "会议通知" in page and "已逾期，请抓紧办理（第 13 次催办）" in page and ">提醒<" in page
+    assert "会议通知" in page and "已逾期，请抓紧办理（第 1 次催办）" in page and ">提醒<" in page
     assert not re.search(r">\s*(pending|sending|sent|failed)\b", page)

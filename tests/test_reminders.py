@@ -10,11 +10,12 @@ from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
 from coordination.inbox import Notification
-from coordination.reminders import delivery
+from coordination.reminders import delivery, urging
 from coordination.reminders.models import Reminder
 from coordination.timeutil import frozen_at, local_today
 from tests import factories as f
 from workflows.reminders import send_time
+from workflows.workdays import add_workdays
 
 
 def _port_task() -> Assignment:
@@ -35,6 +36,8 @@ def test_issuing_a_plan_schedules_reminders_for_the_units_liaisons(app):
     assert {r.user.username for r in rows if r.audience == "unit"} == {"liaison.dl.port"}
     kinds = {r.kind for r in rows if r.audience == "unit"}
     assert {"before_7", "before_3", "before_1", "on_the_day", "urge_1"} <= kinds
+    # Urgings are written one at a time: urge_2 only once urge_1 has been delivered.
+    assert not {k for k in kinds if k.startswith("urge_")} - {"urge_1"}
     for row in rows:  # always 09:00 on a working morning, Beijing time
         local = row.due_at + timedelta(hours=8)
         assert local.time().hour == 9 and send_time(local.date()) == local
@@ -151,7 +154,7 @@ def test_delivery_sends_one_digest_and_fills_the_bell(client, login, app, smtp, 
     assert sorted(told) == ["reminder"] * len(keys) + ["task_assigned"]
     login("liaison.sh.commerce")
     page = client.get("/").get_data(as_text=True)
-    assert f'>{len(keys) + 1}</span>' in page and 'class="bell-count"' in page
+    assert f">{len(keys) + 1}</span>" in page and 'class="bell-count"' in page
     client.post("/notifications/read")
     assert 'class="bell-count"' not in client.get("/").get_data(as_text=True)
 
@@ -353,3 +356,105 @@ def test_no_report_reminder_once_the_unit_has_reported_in_the_period(app, smtp, 
         run_jobs()
     assert smtp.messages == []
     assert db.session.get(Reminder, first_report.id).status == "cancelled"
+
+
+def _urgings(task: Assignment, user_id: int) -> dict[str, Reminder]:
+    rows = db.session.scalars(
+        select(Reminder).where(
+            Reminder.assignment_id == task.id, Reminder.user_id == user_id, Reminder.kind.like("urge_%")
+        )
+    )
+    return {r.kind: r for r in rows}
+
+
+def _deliver_on_its_morning(row: Reminder, run_jobs) -> datetime:
+    """Freeze the clock five minutes after the row's morning, with only that row due, and run
+    the sweep and the worker as production does."""
+    morning = row.due_at + timedelta(hours=8, minutes=5)  # Beijing time
+    with frozen_at(morning):
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.status == "pending", Reminder.id != row.id)
+            .values(due_at=morning + timedelta(days=400))
+        )
+        db.session.commit()
+        assert delivery.sweep() == 1
+        run_jobs()
+    return morning
+
+
+def test_delivering_an_urging_writes_the_next_one_on_its_working_morning(app, smtp, run_jobs):
+    f.issued_plan()
+    task = _port_task()
+    liaison = f.user("liaison.dl.port")
+    deadline = task.current_deadline
+    first = _urgings(task, liaison.id)
+    assert set(first) == {"urge_1"}
+    assert first["urge_1"].due_at + timedelta(hours=8) == send_time(add_workdays(deadline, 3))
+    _deliver_on_its_morning(first["urge_1"], run_jobs)
+    (message,) = smtp.to(liaison.email)
+    assert message["X-Reminder-Keys"] == first["urge_1"].dedupe_key
+    assert "第 1 次催办" in message.get_body(("plain",)).get_content()
+    db.session.expire_all()
+    after = _urgings(task, liaison.id)
+    assert after["urge_1"].status == "sent"
+    # urge_every (3) working days on, at 09:00 Beijing time, keyed by the same deadline.
+    assert after["urge_2"].status == "pending"
+    assert after["urge_2"].dedupe_key == f"a{task.id}:urge_2:{deadline.isoformat()}:u{liaison.id}"
+    assert after["urge_2"].due_at + timedelta(hours=8) == send_time(add_workdays(deadline, 6))
+    assert set(after) == {"urge_1", "urge_2"}
+    # The next morning's delivery goes on down the ladder.
+    _deliver_on_its_morning(after["urge_2"], run_jobs)
+    db.session.expire_all()
+    assert _urgings(task, liaison.id)["urge_3"].due_at + timedelta(hours=8) == send_time(
+        add_workdays(deadline, 9)
+    )
+    assert len(smtp.to(liaison.email)) == 2
+
+
+def test_a_task_finished_meanwhile_gets_no_further_urging(app, smtp, run_jobs):
+    f.issued_plan()
+    task = _port_task()
+    liaison = f.user("liaison.dl.port")
+    deadline = task.current_deadline
+    morning = _deliver_on_its_morning(_urgings(task, liaison.id)["urge_1"], run_jobs)
+    db.session.expire_all()
+    urge_2 = _urgings(task, liaison.id)["urge_2"]
+    with frozen_at(morning + timedelta(hours=2)):  # later that day the unit hands in its results
+        tasks.acknowledge(task, liaison)
+        tasks.report_progress(task, liaison, text="进展", percent=100)
+        tasks.submit_completion(task, liaison, results="完成")
+        db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Reminder, urge_2.id).status == "cancelled"
+    with frozen_at(urge_2.due_at + timedelta(hours=8, minutes=5)):
+        assert delivery.sweep() == 0
+        run_jobs()
+    assert set(_urgings(task, liaison.id)) == {"urge_1", "urge_2"}  # no urge_3
+    assert _urgings(task, liaison.id)["urge_1"].status == "sent"  # history stays
+    assert len(smtp.to(liaison.email)) == 1
+
+    # Between the claim and the send the task may still change: what the worker writes after
+    # sending checks the task as it is then.
+    def sent(kind: str, stamp: date) -> delivery.Claimed:
+        key = f"a{task.id}:{kind}:{stamp.isoformat()}:u{liaison.id}"
+        return delivery.Claimed(0, liaison.id, kind, key, task.title, 1, task.id, None, None)
+
+    with frozen_at(urge_2.due_at + timedelta(hours=8, minutes=5)):
+        assert urging.write_next([sent("urge_2", deadline)]) == 0  # waiting for verification
+        assert urging.write_next([sent("urge_2", deadline - timedelta(days=1))]) == 0  # an old deadline's
+        assert urging.write_next([sent("before_1", deadline)]) == 0  # not an urging
+        # Returned for rework on urge_2's morning: open and overdue again, so the schedule holds
+        # that morning's urging (revived) and the next; a delivery of urge_2 adds nothing to that.
+        tasks.return_for_rework(task, f.user("lead.dl"), reason="补充材料")
+        db.session.commit()
+        assert urging.write_next([sent("urge_2", deadline)]) == 0
+        db.session.commit()
+    assert {r.kind: r.status for r in _urgings(task, liaison.id).values()} == {
+        "urge_1": "sent",
+        "urge_2": "pending",
+        "urge_3": "pending",
+    }
+    assert _urgings(task, liaison.id)["urge_3"].due_at + timedelta(hours=8) == send_time(
+        add_workdays(deadline, 9)
+    )

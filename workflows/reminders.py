@@ -59,15 +59,14 @@ class Due:
     extra: tuple = field(default=(), compare=False)
 
 
-def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
-    """Reminders before and on the deadline, urging after it, and the escalation ladder."""
+def deadline_reminders(deadline: date, policy: Policy = Policy(), today: date | None = None) -> list[Due]:
+    """Reminders before and on the deadline, the escalation ladder, and of the urgings after it
+    only those the schedule holds now (`held_urgings`): each delivered urging writes the next
+    one (`next_urging`), so an open task never carries a year of urgings ahead."""
     dues = [Due(add_workdays(deadline, -n), f"before_{n}") for n in policy.before]
     if policy.on_the_day:
         dues.append(Due(next_workday(deadline), "on_the_day"))
-    step = max(policy.urge_every, 1)
-    horizon = min(policy.urge_horizon, MAX_URGE_HORIZON)
-    for number, n in enumerate(range(step, horizon + 1, step)[:MAX_URGINGS], start=1):
-        dues.append(Due(add_workdays(deadline, n), f"urge_{number}"))
+    dues += held_urgings(deadline, policy, today)
     for level, (n, audience) in enumerate(
         (
             (policy.escalate_unit_head, "unit_head"),
@@ -78,6 +77,52 @@ def deadline_reminders(deadline: date, policy: Policy = Policy()) -> list[Due]:
     ):
         dues.append(Due(add_workdays(deadline, n), f"escalation_{level}", audience))
     return sorted(set(dues))
+
+
+def urging_offsets(policy: Policy = Policy()) -> range:
+    """Working days after the deadline of urge_1, urge_2, …: every `urge_every` days up to the
+    horizon, at most MAX_URGINGS of them."""
+    step = max(policy.urge_every, 1)
+    horizon = min(policy.urge_horizon, MAX_URGE_HORIZON)
+    return range(step, horizon + 1, step)[:MAX_URGINGS]
+
+
+def urging(deadline: date, number: int, policy: Policy = Policy()) -> Due | None:
+    """urge_<number> (催办) of a task due on `deadline`, or None past the horizon."""
+    offsets = urging_offsets(policy)
+    if not 1 <= number <= len(offsets):
+        return None
+    return Due(add_workdays(deadline, offsets[number - 1]), f"urge_{number}")
+
+
+def next_urging(
+    deadline: date, sent_number: int, policy: Policy = Policy(), today: date | None = None
+) -> Due | None:
+    """The urging to write once urge_<sent_number> has been delivered: urge_<sent_number + 1>,
+    `urge_every` working days later; None past the horizon. An urging delivered late (the worker
+    was down) does not leave a backlog to send at once: mornings already past (and `today`'s,
+    when given) are skipped, the same rule as a schedule that never sends yesterday's reminder."""
+    number = sent_number + 1
+    while (due := urging(deadline, number, policy)) is not None:
+        if today is None or due.on > today:
+            return due
+        number += 1
+    return None
+
+
+def held_urgings(deadline: date, policy: Policy = Policy(), today: date | None = None) -> list[Due]:
+    """The urgings a task's schedule holds on `today`: the first one still to come (urge_1
+    before the deadline) and, on an urging's own morning, that one too (it may not be sent yet;
+    once sent its successor exists already). Without `today`, urge_1."""
+    held: list[Due] = []
+    number = 1
+    while (due := urging(deadline, number, policy)) is not None:
+        if today is None or due.on > today:
+            return [*held, due]
+        if due.on == today:
+            held.append(due)
+        number += 1
+    return held
 
 
 def period_ends(cadence: str, start: date, end: date, limit: int = MAX_REPORT_PERIODS) -> list[date]:

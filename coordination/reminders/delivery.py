@@ -34,6 +34,7 @@ from coordination.extensions import db
 from coordination.meetings.models import Meeting
 from coordination.outbox.mail import SEND_ERRORS, Transport, compose, wire
 from coordination.plans.models import AnnualPlan, PlanItem
+from coordination.reminders import urging
 from coordination.reminders.models import Reminder
 from coordination.text import single_line
 from coordination.timeutil import to_local, utcnow
@@ -286,9 +287,10 @@ def _compose(user: Recipient, rows: list[Claimed]) -> Message:
 
 
 def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = None) -> None:
-    """Sent, in one statement, if this claim still holds the rows, and their in-app notifications
-    written in the same transaction. The delivery loop passes its own connection: going through
-    the pool per message costs a ping and a reset."""
+    """Sent, in one statement, if this claim still holds the rows, and in the same transaction
+    their in-app notifications and an urging's successor (urging.py): a crash can resend this
+    message (the window above) but never loses the next urging. The delivery loop passes its own
+    connection: going through the pool per message costs a ping and a reset."""
     if connection is not None:
         page_cache.track(connection)  # the bell's unread count is on kept pages
     outbox.finish(
@@ -296,8 +298,13 @@ def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = 
         [r.id for r in rows],
         token,
         connection=connection,
-        then=lambda done: inbox.write([_in_app(r) for r in rows], connection=done),
+        then=lambda done: _follow_up(rows, done),
     )
+
+
+def _follow_up(rows: list[Claimed], connection: Connection) -> None:
+    urging.write_next_within(rows, connection)
+    inbox.write([_in_app(r) for r in rows], connection=connection)
 
 
 def _in_app(row: Claimed) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """Keeping reminder rows in step with what they remind about.
 
 Each sync computes the reminders that should exist (workflows.reminders), inserts the missing
-ones and cancels pending ones that no longer apply, in the caller's transaction. Rows already
+ones and cancels pending ones that no longer apply, in the caller's transaction. Of a task's
+urgings (催办) only the next is held; delivering it writes the one after (urging.py). Rows already
 sent are history and never touched. Keys carry the deadline or date they were computed from,
 so a moved deadline yields new rows rather than silently editing old ones.
 """
@@ -23,9 +24,10 @@ from coordination.jobs import enqueue_after_commit
 from coordination.organizations.models import Body, Mechanism, Tier
 from coordination.reminders import delivery
 from coordination.reminders.models import Reminder
-from coordination.timeutil import LOCAL_TZ, local_today, to_local
+from coordination.reminders.urging import due_at_utc, task_key
+from coordination.timeutil import local_today, to_local
 from workflows.assignment import OPEN_VALUES
-from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders, send_time
+from workflows.reminders import Due, Policy, deadline_reminders, event_reminders, report_reminders
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -36,10 +38,6 @@ CHUNK = 500  # ids in one IN (…): well under every backend's limit on bound pa
 
 def policy_of(mechanism: Mechanism | None) -> Policy:
     return Policy.from_dict(getattr(mechanism, "reminder_policy", None))
-
-
-def due_at_utc(day: date) -> datetime:
-    return send_time(day).replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 class Audiences:
@@ -210,14 +208,16 @@ def sync_assignments(assignments: Sequence[Assignment]) -> None:
         key = (assignment.mechanism_id, deadline, cadence, start)
         if key not in schedules:
             schedules[key] = _dues(policies[assignment.mechanism_id], deadline, cadence, start, mornings)
+        # Read once per task, not once per row: an ORM attribute costs a few µs a read.
+        task_id, body, subject = assignment.id, assignment.body, assignment.title[:300]
         for due, stamp, due_at in schedules[key]:
-            for user_id in audiences.user_ids(assignment.body, due.audience):
-                rows[f"a{assignment.id}:{due.kind}:{stamp}:u{user_id}"] = {
+            for user_id in audiences.user_ids(body, due.audience):
+                rows[task_key(task_id, due.kind, stamp, user_id)] = {
                     "kind": due.kind,
                     "audience": due.audience,
                     "user_id": user_id,
-                    "assignment_id": assignment.id,
-                    "subject": assignment.title[:300],
+                    "assignment_id": task_id,
+                    "subject": subject,
                     "due_at": due_at,
                 }
     _sync(Reminder.assignment_id, wanted)
@@ -233,7 +233,7 @@ def _dues(
     """A task's reminders to come, each with the stamp its key carries and its morning (UTC,
     counted once per day in `mornings`)."""
     today = local_today()
-    dues: list[Due] = deadline_reminders(deadline, policy)
+    dues: list[Due] = deadline_reminders(deadline, policy, today)
     if cadence and start is not None:
         dues += report_reminders(cadence, start, deadline, policy)
     result = []

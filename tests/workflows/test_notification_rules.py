@@ -9,8 +9,8 @@ import pytest
 from workflows.notifications import (
     RULES,
     Audience,
-    Urgency,
     UnknownAudience,
+    Urgency,
     audiences_of,
     checked_overrides,
     email_due,
@@ -34,7 +34,9 @@ def test_the_default_table_tells_units_and_verifiers_what_the_issue_asks():
 
 
 def test_a_mechanism_changes_the_audience_and_only_differences_are_kept():
-    kept = checked_overrides({"task_returned": ["unit_liaisons", "unit_heads"], "task_assigned": ["unit_liaisons"]})
+    kept = checked_overrides(
+        {"task_returned": ["unit_liaisons", "unit_heads"], "task_assigned": ["unit_liaisons"]}
+    )
     assert kept == {"task_returned": ["unit_heads", "unit_liaisons"]}
     assert audiences_of("task_returned", kept) == {Audience.UNIT_LIAISONS, Audience.UNIT_HEADS}
     assert audiences_of("task_assigned", kept) == {Audience.UNIT_LIAISONS}
@@ -51,7 +53,9 @@ def test_unknown_kinds_and_audiences_are_refused(chosen):
 
 def test_immediate_goes_now_on_a_working_day_and_waits_out_the_night():
     assert email_due("immediate", Urgency.NORMAL, TUESDAY_10) == TUESDAY_10
-    assert email_due("immediate", Urgency.NORMAL, datetime(2026, 9, 15, 22, 30)) == datetime(2026, 9, 16, 9, 0)
+    assert email_due("immediate", Urgency.NORMAL, datetime(2026, 9, 15, 22, 30)) == datetime(
+        2026, 9, 16, 9, 0
+    )
 
 
 def test_digest_goes_at_nine_on_the_next_working_day():

@@ -5,15 +5,20 @@ from datetime import date, datetime
 import pytest
 
 from workflows.reminders import (
+    Due,
     Policy,
     deadline_reminders,
     event_reminders,
+    held_urgings,
     in_quiet_hours,
     next_sending_moment,
+    next_urging,
     period_ends,
     report_reminders,
     send_time,
+    urging,
 )
+from workflows.workdays import add_workdays
 
 
 def _table(deadline, policy=None):
@@ -59,21 +64,51 @@ def test_urging_repeats_and_the_ladder_follows_the_policy():
         escalate_leading_group=6,
     )
     table = _table(date(2026, 6, 1), policy)
-    assert set(table) == {
-        "before_2",
-        "urge_1",
-        "urge_2",
-        "urge_3",
-        "escalation_1",
-        "escalation_2",
-        "escalation_3",
-    }
-    assert table["urge_1"] == date(2026, 6, 8) and table["urge_2"] == date(2026, 6, 15)
+    # Only the first urging is written ahead; each one delivered writes the next (next_urging).
+    assert set(table) == {"before_2", "urge_1", "escalation_1", "escalation_2", "escalation_3"}
+    assert table["urge_1"] == date(2026, 6, 8)
+    ladder = [urging(date(2026, 6, 1), n, policy) for n in range(1, 5)]
+    assert ladder == [
+        Due(date(2026, 6, 8), "urge_1"),
+        Due(date(2026, 6, 15), "urge_2"),
+        Due(date(2026, 6, 23), "urge_3"),  # 15 working days, Dragon Boat (19 Jun) skipped: the horizon
+        None,
+    ]
     assert {d.audience for d in deadline_reminders(date(2026, 6, 1), policy) if d.kind.startswith("esc")} == {
         "unit_head",
         "lead_department",
         "leading_group",
     }
+
+
+def test_the_next_urging_follows_the_one_delivered_on_a_working_morning():
+    # Deadline Wed 30 Sep 2026, before Mid-Autumn and National Day (1–8 Oct off, Sat 10 Oct worked):
+    # urge_1 three working days on is Sat 10 Oct; urge_2 three more, Wed 14 Oct.
+    deadline = date(2026, 9, 30)
+    assert urging(deadline, 1) == Due(date(2026, 10, 10), "urge_1")
+    assert next_urging(deadline, 1) == Due(date(2026, 10, 14), "urge_2")
+    assert next_urging(deadline, 1, today=date(2026, 10, 10)) == Due(date(2026, 10, 14), "urge_2")
+    # Delivered late (the worker was down past urge_2's morning): no backlog, the next to come.
+    assert next_urging(deadline, 1, today=date(2026, 10, 14)) == Due(date(2026, 10, 19), "urge_3")
+    # The horizon (60 working days, every 3: 20 urgings) ends the chain.
+    assert next_urging(deadline, 19) == Due(add_workdays(deadline, 60), "urge_20")
+    assert next_urging(deadline, 20) is None
+    assert next_urging(deadline, 1, Policy(urge_every=3, urge_horizon=3)) is None
+
+
+def test_the_schedule_holds_the_urging_to_come_and_that_of_the_day():
+    deadline = date(2026, 9, 30)
+    assert held_urgings(deadline) == [Due(date(2026, 10, 10), "urge_1")]
+    assert held_urgings(deadline, today=date(2026, 9, 1)) == [Due(date(2026, 10, 10), "urge_1")]
+    # On urge_1's morning: that one (perhaps not sent yet) and urge_2, which its delivery writes.
+    assert held_urgings(deadline, today=date(2026, 10, 10)) == [
+        Due(date(2026, 10, 10), "urge_1"),
+        Due(date(2026, 10, 14), "urge_2"),
+    ]
+    assert held_urgings(deadline, today=date(2026, 10, 12)) == [Due(date(2026, 10, 14), "urge_2")]
+    assert held_urgings(deadline, today=date(2027, 6, 1)) == []  # long past the horizon
+    kinds = {d.kind for d in deadline_reminders(deadline, Policy(), date(2026, 10, 12))}
+    assert {k for k in kinds if k.startswith("urge")} == {"urge_2"}
 
 
 def test_policy_from_mechanism_settings():
