@@ -28,7 +28,12 @@ def _remind(username: str, title: str = "提醒：任务还有 3 个工作日到
     task = _port_task()
     inbox.write(
         [
-            {"user_id": f.user(username).id, "kind": "reminder", "title": title, "object_key": f"assignment:{task.id}"}
+            {
+                "user_id": f.user(username).id,
+                "kind": "reminder",
+                "title": title,
+                "object_key": f"assignment:{task.id}",
+            }
             for _ in range(count)
         ]
     )
@@ -62,7 +67,7 @@ def test_the_page_lists_events_and_reminders_and_filters_by_kind_and_unread(clie
     only_reminders = client.get("/notifications?kind=reminder").get_data(as_text=True)
     assert "提醒：任务还有 3 个工作日到期" in only_reminders and "分派了" not in only_reminders
     assert _rows(only_reminders) == 1
-    assert "<option value=\"reminder\" selected>" in only_reminders
+    assert '<option value="reminder" selected>' in only_reminders
     unknown = client.get("/notifications?kind=nonsense").get_data(as_text=True)
     assert _rows(unknown) == 2  # an unknown kind filters nothing away
 
@@ -83,7 +88,9 @@ def test_marking_one_read_then_all(client, login, app):
     first, *rest = _mine("liaison.dl.port")
     assert len(rest) == 2
 
-    response = client.post("/notifications/read", data={"notification_id": first.id, "next": "/notifications?unread=1"})
+    response = client.post(
+        "/notifications/read", data={"notification_id": first.id, "next": "/notifications?unread=1"}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/notifications?unread=1")
     db.session.expire_all()
     assert first.read_at is not None and all(n.read_at is None for n in rest)
@@ -104,9 +111,12 @@ def test_marking_one_read_then_all(client, login, app):
     db.session.expire_all()
     assert all(n.read_at is not None for n in _mine("liaison.dl.port"))
     assert theirs.read_at is None
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "notifications.read")
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "notifications.read")
+        )
+        == 2
+    )
 
 
 def test_opening_marks_read_and_goes_to_the_object_but_not_anothers(client, login, app):
@@ -167,9 +177,12 @@ def test_the_settings_page_changes_the_email_mode_and_refuses_an_invalid_one(cli
         assert "不是有效的选项。" in page, messages_in(page)
         db.session.expire_all()
         assert f.user("liaison.dl.port").email_mode == "immediate"
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.email_mode")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "user.email_mode")
+        )
+        == 1
+    )
 
 
 def _head_of_port() -> User:
@@ -192,7 +205,9 @@ def _submit_and_return(task: Assignment, reason: str) -> None:
 def _returned_to(user: User) -> list[str]:
     return list(
         db.session.scalars(
-            select(Notification.title).where(Notification.user_id == user.id, Notification.kind == "task_returned")
+            select(Notification.title).where(
+                Notification.user_id == user.id, Notification.kind == "task_returned"
+            )
         )
     )
 
@@ -249,12 +264,17 @@ def test_an_invalid_audience_is_refused_and_nothing_is_saved(client, login, app)
     mechanism = db.session.scalar(select(Mechanism))
     db.session.refresh(mechanism)
     assert mechanism.notification_audiences is None
-    assert db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "notifications.audiences")
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "notifications.audiences")
+        )
+        == 0
+    )
     # Escalations follow the reminder policy: not choosable here either.
     response = client.post(
-        "/admin/notification-audiences", data={**_default_form(), "escalation": ["unit_heads"]}, follow_redirects=True
+        "/admin/notification-audiences",
+        data={**_default_form(), "escalation": ["unit_heads"]},
+        follow_redirects=True,
     )
     assert "未作更改。" in response.get_data(as_text=True)
     db.session.refresh(mechanism)

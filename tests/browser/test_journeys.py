@@ -27,10 +27,10 @@ from coordination.organizations.models import Body
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan, ItemComment, PlanItem
 from coordination.timeutil import frozen_at, local_today, to_local, utcnow
-from workflows.notifications import next_digest
-from workflows.reminders import next_sending_moment
 from tests import factories as f
 from tests.browser.conftest import sign_in
+from workflows.notifications import next_digest
+from workflows.reminders import next_sending_moment
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GUEST = "zhang.wei@partner.example.com"
@@ -606,11 +606,15 @@ def test_the_liaison_is_told_of_the_issued_plan_in_the_bell_and_by_one_email(
 
     fresh()
     assert len(smtp.to(port)) == 1  # still one: opening the page sends nothing more
-    assert db.session.scalar(
-        select(func.count()).select_from(Notification).join(User).where(
-            User.username == "liaison.dl.port", Notification.read_at.is_(None)
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .join(User)
+            .where(User.username == "liaison.dl.port", Notification.read_at.is_(None))
         )
-    ) == 0
+        == 0
+    )
 
 
 def test_the_lead_department_is_told_of_a_submitted_completion_in_the_bell_and_the_morning_digest(
