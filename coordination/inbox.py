@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,15 +71,19 @@ def write(rows: Sequence[Mapping[str, object]], connection: Connection | None = 
     )
 
 
+# The bell's query, built once: building it on every page cost twice as long as running it
+# (0.7 ms against 0.25 ms a call at a million rows, bench/notifications.py).
+UNREAD = select(func.count()).select_from(
+    select(Notification.id)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+    .limit(BELL_CAP)
+    .subquery()
+)
+
+
 def unread_count(user_id: int) -> int:
     """Unread notifications of the user, up to BELL_CAP (one index range, never a full count)."""
-    unread = (
-        select(Notification.id)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .limit(BELL_CAP)
-        .subquery()
-    )
-    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+    return db.session.scalar(UNREAD, {"user_id": user_id}) or 0
 
 
 def mark_read(user_id: int, ids: Sequence[int] | None = None) -> int:

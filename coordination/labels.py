@@ -210,7 +210,7 @@ OUTBOX_SOURCE_LABELS = {
 ALL_LABELS["outbox_source"] = OUTBOX_SOURCE_LABELS
 # What a notification is about (workflows.notifications.RULES), for the 通知 page and its filter.
 NOTIFICATION_KIND_LABELS = {
-    "task_assigned": _l("Tasks assigned"),
+    "task_assigned": _l("New tasks assigned"),
     "task_returned": _l("Task returned"),
     "extension_approved": _l("Extension approved"),
     "extension_rejected": _l("Extension rejected"),

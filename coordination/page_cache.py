@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 
-WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# COPY: coordination.bulk.insert_rows writes with COPY … FROM STDIN on PostgreSQL.
+WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|COPY)\b", re.IGNORECASE)
 # One statement on both databases (PostgreSQL 9.5+, SQLite 3.24+). A row deleted (tests empty
 # every table) comes back with a new epoch, so numbers from before can never match again.
 BUMP = (

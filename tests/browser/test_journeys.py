@@ -6,20 +6,31 @@ The database and the factories only set up what is not part of a journey and che
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 
+from coordination import inbox
+from coordination.assignments import operations as tasks
 from coordination.assignments.models import Assignment, ExtensionRequest
+from coordination.auth.models import User
 from coordination.extensions import db
+from coordination.inbox import Notification
+from coordination.jobs import get_queue, run_in_app
+from coordination.meetings import plan_agenda
 from coordination.meetings.models import Attendee, Meeting
+from coordination.notifications import mail as notification_mail
+from coordination.notifications.models import NotificationMail
+from coordination.organizations.models import Body
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan, ItemComment, PlanItem
-from coordination.timeutil import local_today, utcnow
+from coordination.timeutil import frozen_at, local_today, to_local, utcnow
 from tests import factories as f
 from tests.browser.conftest import sign_in
+from workflows.notifications import next_digest
+from workflows.reminders import next_sending_moment
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GUEST = "zhang.wei@partner.example.com"
@@ -479,3 +490,185 @@ def test_a_leader_reads_the_overview_and_downloads_the_generated_report(page, ap
     page.reload()
     expect(page.locator("tbody tr").first).to_contain_text("已生成")
     expect(page.locator("tbody tr").first).to_contain_text(f"{year}年度督查通报.xlsx")
+
+
+# --- 5 ---------------------------------------------------------------------------------------
+
+
+def adopted_plan(items: int = 3) -> AnnualPlan:
+    """Set-up: a plan the joint meeting adopted yesterday, ready to be issued."""
+    plan = f.draft_plan(items=items)
+    lead = f.user("lead.sh")
+    m = f.meeting(-1)
+    plan_agenda.submit_to_meeting(plan, m, lead)
+    f.hold(m)
+    plans.adopt(plan, lead)
+    db.session.commit()
+    return plan
+
+
+def pending_mail(username: str) -> list[NotificationMail]:
+    fresh()
+    return list(
+        db.session.scalars(
+            select(NotificationMail)
+            .join(User, User.id == NotificationMail.user_id)
+            .where(User.username == username, NotificationMail.status == "pending")
+        )
+    )
+
+
+def send_mail_when_due(run_jobs, due: datetime) -> None:
+    """The mail job of a moment, run by the real worker as of that moment (Beijing time): the
+    e-mail of a digest, or of a notification made in quiet hours, goes out then."""
+    get_queue().enqueue(run_in_app, notification_mail.deliver_due)
+    with frozen_at(to_local(due).replace(tzinfo=None)):
+        run_jobs()
+
+
+def bell(page: Page) -> Locator:
+    return page.locator(".user-menu .bell")
+
+
+def test_the_liaison_is_told_of_the_issued_plan_in_the_bell_and_by_one_email(
+    page, live_server, app, smtp, run_jobs
+):
+    plan = adopted_plan()
+    plan_title = plan.title
+    port = "liaison.dl.port@hulian.example.cn"
+
+    # The liaison wants every notification by e-mail at once.
+    sign_in(page, "liaison.dl.port")
+    expect(bell(page).locator(".bell-count")).to_have_count(0)
+    page.locator(".user-menu").get_by_role("link", name="通知设置").click()
+    expect(heading(page)).to_have_text("通知设置")
+    expect(page.get_by_label("每日汇总（工作日9:00）")).to_be_checked()  # the default
+    page.get_by_label("即时发送（每条一封）").check()
+    page.get_by_role("button", name="保存").click()
+    expect(flash(page)).to_contain_text("已保存。")
+    expect(page.get_by_label("即时发送（每条一封）")).to_be_checked()
+
+    # The lead department issues the plan.
+    sign_in(page, "lead.sh")
+    nav(page, "年度计划")
+    page.get_by_role("link", name=plan_title).click()
+    page.get_by_role("link", name="印发计划……").click()
+    page.get_by_label("文号").fill("沪合作办〔2027〕2号")
+    page.get_by_role("button", name="印发并分解任务").click()
+    expect(flash(page)).to_contain_text("计划已印发，任务已分解到各单位。")
+    issued_at = to_local(utcnow()).replace(tzinfo=None)
+
+    fresh()
+    task = db.session.scalar(
+        select(Assignment).join(Body, Body.id == Assignment.body_id).where(Body.name_zh == "大连港口与口岸局")
+    )
+    line = f"推进两地港航物流合作（牵头，完成时限 {task.current_deadline:%Y-%m-%d}）"
+    # Exactly one e-mail is waiting for the liaison: now, or the next working morning if the
+    # plan was issued at night or on a rest day (quiet hours).
+    (waiting,) = pending_mail("liaison.dl.port")
+    assert not waiting.digest
+    due = to_local(waiting.due_at).replace(tzinfo=None)
+    assert abs(due - next_sending_moment(issued_at)) < timedelta(seconds=30)
+    run_jobs()
+    if pending_mail("liaison.dl.port"):
+        send_mail_when_due(run_jobs, waiting.due_at)
+    assert len(smtp.to(port)) == 1, [m["To"] for m in smtp.messages]
+    (email,) = smtp.to(port)
+    assert "分派了 1 项任务" in email["Subject"]
+    text = email.get_body(("plain",)).get_content()
+    assert plan_title in text and line in text
+    link = re.search(r"查看：(\S+)", text).group(1)
+    assert link.endswith(f"/tasks/{task.id}")
+
+    # The liaison signs in: the bell shows one unread notification.
+    sign_in(page, "liaison.dl.port")
+    expect(bell(page).locator(".bell-count")).to_have_text("1")
+    bell(page).click()
+    expect(heading(page)).to_have_text("通知")
+    rows = page.locator("table.notifications tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("市港口与口岸局")
+    expect(rows).to_contain_text("分派了 1 项任务")
+    expect(rows.locator(".notification-lines li")).to_have_text([line])
+    expect(rows.locator(".badge", has_text="新")).to_be_visible()
+    rows.get_by_role("link", name=re.compile("分派了 1 项任务")).click()
+    expect(page).to_have_url(re.compile(rf"/tasks/{task.id}$"))
+    expect(heading(page)).to_contain_text("推进两地港航物流合作")
+    expect(bell(page).locator(".bell-count")).to_have_count(0)  # read now
+    bell(page).click()
+    expect(rows.locator(".badge", has_text="新")).to_have_count(0)
+    expect(page.get_by_role("button", name="全部标为已读")).to_have_count(0)
+
+    # The link in the e-mail opens the task.
+    page.goto(link.replace(app.config["SERVER_BASE_URL"], live_server))
+    expect(heading(page)).to_contain_text("推进两地港航物流合作")
+    expect(page.locator(".page-header .actions .badge").first).to_have_text("待签收")
+
+    fresh()
+    assert len(smtp.to(port)) == 1  # still one: opening the page sends nothing more
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .join(User)
+            .where(User.username == "liaison.dl.port", Notification.read_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_the_lead_department_is_told_of_a_submitted_completion_in_the_bell_and_the_morning_digest(
+    page, app, smtp, run_jobs
+):
+    f.issued_plan()  # set-up: the task of 上海市交通委员会, which its liaison has started
+    transport = f.user("liaison.sh.transport")
+    task = db.session.scalar(
+        select(Assignment).join(Body, Body.id == Assignment.body_id).where(Body.name_zh == "上海市交通委员会")
+    )
+    tasks.acknowledge(task, transport)
+    tasks.start(task, transport)
+    db.session.commit()
+    run_jobs()  # what the issue queued goes out first
+    lead_mail_before = len(smtp.to("lead.sh@hulian.example.cn"))
+    fresh()
+    inbox.mark_read(f.user("lead.sh").id)  # set-up: lead.sh has read everything told so far
+    db.session.commit()
+
+    open_task(page, "liaison.sh.transport", "任务")
+    submit_completion(page, "航线已开通，运营数据附后。")
+    expect(flash(page)).to_contain_text("已报送办结")
+    submitted_at = to_local(utcnow()).replace(tzinfo=None)
+
+    sign_in(page, "lead.sh")
+    expect(bell(page).locator(".bell-count")).to_have_text("1")
+    bell(page).click()
+    page.get_by_label("类别").select_option(label="提交办结待审核")
+    page.get_by_label("仅看未读").check()
+    page.get_by_role("button", name="筛选").click()
+    rows = page.locator("table.notifications tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("提交办结，待审核：推进两地港航物流合作")
+    expect(rows.locator(".notification-lines li")).to_have_text(["办理结果：航线已开通，运营数据附后。"])
+    rows.get_by_role("link", name=re.compile("提交办结")).click()
+    expect(page).to_have_url(re.compile(rf"/tasks/{task.id}$"))
+    expect(page.locator(".page-header .actions .badge").first).to_have_text("已报办结")
+    expect(bell(page).locator(".bell-count")).to_have_count(0)
+
+    # lead.sh keeps the default, the daily digest: nothing by e-mail now, one row for 09:00 on
+    # the next working day.
+    run_jobs()
+    assert len(smtp.to("lead.sh@hulian.example.cn")) == lead_mail_before
+    (waiting,) = pending_mail("lead.sh")
+    assert waiting.digest
+    assert to_local(waiting.due_at).replace(tzinfo=None) in {
+        next_digest(submitted_at),
+        next_digest(to_local(utcnow()).replace(tzinfo=None)),
+    }
+    send_mail_when_due(run_jobs, waiting.due_at)
+    sent = smtp.to("lead.sh@hulian.example.cn")[lead_mail_before:]
+    assert len(sent) == 1, [m["Subject"] for m in sent]
+    text = sent[0].get_body(("plain",)).get_content()
+    assert "提交办结，待审核：推进两地港航物流合作" in text
+    assert "办理结果：航线已开通，运营数据附后。" in text
+    assert f"/tasks/{task.id}" in text
+    assert pending_mail("lead.sh") == []
