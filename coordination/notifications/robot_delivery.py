@@ -141,7 +141,8 @@ def deliver_robot(webhook_id: int) -> int:
         except channels.ChannelError as error:
             log.warning("robot %s (%s) did not answer: %s", webhook_id, masked, error)
             _note_answer(webhook_id, f"{error}")
-            _failed(_pairs(rest, attempts), token, str(error))
+            retry_at = _failed(_pairs(batch.ids, attempts), token, str(error))
+            _give_back(webhook_id, rest[len(batch.ids) :], token, retry_at or utcnow() + outbox.BACKOFF[0])
             break
         made += 1
         _note_answer(webhook_id, answer.summary())
@@ -150,16 +151,16 @@ def deliver_robot(webhook_id: int) -> int:
             continue
         log.warning("robot %s (%s) answered %s", webhook_id, masked, answer.summary())
         later = [i for b in batches[index + 1 :] for i in b.ids]
-        if answer.rate_limited:
-            wait_until = utcnow() + RATE_LIMIT_WAIT
-            _failed(
-                _pairs(batch.ids, attempts), token, answer.summary(), due_at=wait_until, answer=answer.raw
-            )
-            _give_back(webhook_id, later, token, wait_until)
-        elif answer.permanent:
+        if answer.permanent:  # the same key or secret fails every message of this robot
             _failed(_pairs(rest, attempts), token, answer.summary(), permanent=True, answer=answer.raw)
-        else:
-            _failed(_pairs(rest, attempts), token, answer.summary(), answer=answer.raw)
+            break
+        # Rate-limited or transient: this message's rows spend their attempt; the ones not tried
+        # wait as long, their attempt unspent.
+        wait = utcnow() + RATE_LIMIT_WAIT if answer.rate_limited else None
+        retry_at = _failed(
+            _pairs(batch.ids, attempts), token, answer.summary(), due_at=wait, answer=answer.raw
+        )
+        _give_back(webhook_id, later, token, retry_at or wait or utcnow() + outbox.BACKOFF[0])
         break
     return made
 
@@ -232,12 +233,14 @@ def _failed(
     permanent: bool = False,
     due_at: datetime | None = None,
     answer: str = "",
-) -> None:
+) -> datetime | None:
     """An attempt at these claimed rows (id, attempts) failed: the outbox's back-off (or due_at,
-    after a rate-limit answer), or 'failed' at once when sending again cannot help."""
+    after a rate-limit answer), or 'failed' at once when sending again cannot help. Returns when
+    they are tried again (the latest), None when none will be."""
     by_attempts: dict[int, list[int]] = defaultdict(list)
     for row_id, tries in rows:
         by_attempts[tries].append(row_id)
+    again: list[datetime] = []
     for tries, ids in by_attempts.items():
         values = outbox.after_failure(tries, RobotMessage.max_attempts, RobotError(error))
         if permanent:
@@ -245,10 +248,13 @@ def _failed(
             values.pop("due_at", None)
         elif due_at is not None and values["status"] == outbox.PENDING:
             values["due_at"] = due_at
+        if isinstance(values.get("due_at"), datetime):
+            again.append(values["due_at"])  # type: ignore[arg-type]  # narrowed just above
         db.session.execute(
             update(RobotMessage).where(_held(ids, token)).values(**values, answer=answer[:2000])
         )
     db.session.commit()
+    return max(again, default=None)
 
 
 outbox.handle(
