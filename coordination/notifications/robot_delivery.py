@@ -74,22 +74,21 @@ def deliver(webhook_ids: list[int]) -> int:
 
 def window(webhook_id: int, now: datetime) -> tuple[int, datetime]:
     """(requests this robot may still be sent this minute, when the next one frees)."""
-    times = sorted(
-        db.session.scalars(
-            select(func.min(RobotMessage.sent_at))
-            .where(
-                RobotMessage.webhook_id == webhook_id,
-                RobotMessage.status == outbox.SENT,
-                RobotMessage.sent_at > now - WINDOW,
-            )
-            .group_by(RobotMessage.batch)
+    sent = db.session.scalars(
+        select(func.min(RobotMessage.sent_at))
+        .where(
+            RobotMessage.webhook_id == webhook_id,
+            RobotMessage.status == outbox.SENT,
+            RobotMessage.sent_at > now - WINDOW,
         )
+        .group_by(RobotMessage.batch)
     )
+    times = sorted(t for t in sent if t is not None)
     used = len(times)
     if used < RATE_PER_MINUTE:
         return RATE_PER_MINUTE - used, now
     oldest = times[used - RATE_PER_MINUTE]
-    return 0, (oldest or now) + WINDOW + timedelta(milliseconds=10)
+    return 0, oldest + WINDOW + timedelta(milliseconds=10)
 
 
 def deliver_robot(webhook_id: int) -> int:

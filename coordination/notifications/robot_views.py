@@ -50,9 +50,7 @@ class RobotForm(Form):
 
 
 def _robots(*where: Any) -> list[Webhook]:
-    return list(
-        db.session.scalars(select(Webhook).where(*where).order_by(Webhook.active.desc(), Webhook.id))
-    )
+    return list(db.session.scalars(select(Webhook).where(*where).order_by(Webhook.active.desc(), Webhook.id)))
 
 
 def _view(robot: Webhook) -> dict[str, Any]:
@@ -150,7 +148,8 @@ def test(webhook_id: int) -> Any:
         if answer.ok:
             flash(_("The robot answered: %(answer)s", answer=answer.summary()), "success")
         else:
-            flash(_("The robot did not accept the test message: %(answer)s", answer=answer.summary()), "error")
+            refused = _("The robot did not accept the test message: %(answer)s", answer=answer.summary())
+            flash(refused, "error")
     return _back(robot)
 
 
