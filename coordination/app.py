@@ -33,6 +33,7 @@ from coordination.meetings.views import bp as meetings_bp
 from coordination.notifications import mail as notification_mail  # noqa: F401  (its outbox kind)
 from coordination.notifications import subscribers as notification_subscribers  # noqa: F401  (receivers)
 from coordination.notifications.inbox_views import bp as notifications_bp
+from coordination.notifications.robot_views import bp as robots_bp
 from coordination.notifications.views import bp as rsvp_bp
 from coordination.organizations.views import bp as organizations_bp
 from coordination.plans.views import bp as plans_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         visits_bp,
         rsvp_bp,
         notifications_bp,
+        robots_bp,
         main_bp,
         auth_bp,
         organizations_bp,

@@ -97,6 +97,12 @@ class Config:
     # Threads a delivery job sends with (each has its own SMTP and database connection).
     DELIVERY_THREADS = int(os.environ.get("DELIVERY_THREADS", "4"))
 
+    # Group robots (企业微信 / 钉钉): how long one request may take, and whether a robot may sit on
+    # this machine (http://127.0.0.1, the tests' stand-in). Off in production: a robot's address
+    # must be https and must not resolve to a private, loopback, link-local or reserved address.
+    ROBOT_TIMEOUT_SECONDS = float(os.environ.get("ROBOT_TIMEOUT_SECONDS", "10"))
+    ROBOT_ALLOW_LOOPBACK = _bool("ROBOT_ALLOW_LOOPBACK")
+
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     # Werkzeug's own limits on a multipart form, named here so the 413 message can say them.
     MAX_FORM_MEMORY_SIZE = 500_000  # bytes of one text field
@@ -114,3 +120,4 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, for tests  # nosec B105
+    ROBOT_ALLOW_LOOPBACK = True  # the robots' stand-in listens on 127.0.0.1

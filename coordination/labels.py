@@ -329,6 +329,10 @@ AUDIT_ACTION_LABELS = {
     "user.logout": _l("signed out"),
     "user.session_end": _l("ended a signed-in session"),
     "user.sessions_end": _l("ended all signed-in sessions"),
+    "robot.add": _l("registered a group robot"),
+    "robot.test": _l("sent a group robot a test message"),
+    "robot.remove": _l("removed a group robot"),
+    "robot.retry": _l("sent a failed group robot message again"),
 }
 
 # What an audited record is, by its table.
@@ -360,6 +364,8 @@ OBJECT_TYPE_LABELS = {
     "evaluation_adjustments": _l("Evaluation adjustment"),
     "calendar_years": _l("Holiday arrangement"),
     "user_sessions": _l("Signed-in session"),
+    "webhooks": _l("Group robot"),
+    "robot_messages": _l("Group robot message"),
     "system": _l("System"),
 }
 ALL_LABELS["object_type"] = OBJECT_TYPE_LABELS

@@ -87,6 +87,12 @@ def liaison_body_ids(user: User) -> set[int]:
     return user.body_ids if user.has_role(Role.LIAISON) else set()
 
 
+def may_manage_unit_robots(user: User, body_id: int) -> bool:
+    """A unit's group robots (企业微信 / 钉钉) are registered by its liaisons and heads, or by an
+    administrator for any unit."""
+    return is_admin(user) or body_id in liaison_body_ids(user) or body_id in user.head_of_ids
+
+
 def can_view_plan(user: User, plan: AnnualPlan) -> bool:
     # Drafts stay with the lead departments until they are opened for consultation.
     return reads_everything(user) or (user.has_role(Role.LIAISON) and plan.state != "draft")

@@ -15,6 +15,7 @@ from coordination.assignments.models import Assignment, Attachment
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.meetings import operations as meetings
+from coordination.notifications.models import Webhook
 from coordination.outbox.models import OutgoingMail
 from coordination.plans.models import PlanImport
 from coordination.reminders.models import Reminder
@@ -32,6 +33,7 @@ ORGANISERS = [302, 200, 403, 200, 200, 403, 403]  # who runs meetings and visits
 ADMIN = [302, 200, 403, 403, 403, 403, 403]
 SENT_BACK = [302, 302, 403, 302, 403, 403, 403]  # managers are sent back with a message
 PORT = [302, 200, 200, 200, 200, 200, 403]  # about the port's task: not another unit's liaison
+PORT_UNIT = [302, 200, 403, 403, 403, 200, 403]  # the port's own liaison (and admin): its robots
 PUBLIC = [200] * 7
 NOT_FOUND = [404] * 7
 
@@ -41,6 +43,9 @@ GET = {
     "/login": [200, 302, 302, 302, 302, 302, 302],
     "/lang/en": [302] * 7,
     "/account/calendar": ALL,
+    "/account/robots": ALL,
+    "/units/{port}/robots": PORT_UNIT,
+    "/units/999999/robots": [302] + [404] * 6,  # no such unit
     "/account/notifications": ALL,
     "/account/password": ALL,
     "/account/sessions": ALL,
@@ -128,6 +133,9 @@ POST = {
     "/admin/outbox/reminder/{reminder}/retry": NOT_ADMIN,
     "/admin/outbox/report/{report}/retry": NOT_ADMIN,
     "/admin/reminder-policy": NOT_ADMIN,
+    "/units/{port}/robots": ["leader.sh", "lead.dl", "secretary.sh", "liaison.sh.sci"],
+    "/robots/{robot}/test": ["leader.sh", "lead.dl", "secretary.sh", "liaison.sh.sci"],
+    "/robots/{robot}/remove": ["leader.sh", "lead.dl", "secretary.sh", "liaison.sh.sci"],
     "/admin/notification-audiences": NOT_ADMIN,
     "/admin/calendar/{year}": NOT_ADMIN,
     "/tasks/calendar-review": NOT_MANAGER,
@@ -247,8 +255,16 @@ def world(app):
     generation.generate([report.id])
     plan_import = PlanImport(plan_id=draft.id, requested_by_id=lead.id, state="rejected", problems=[])
     db.session.add(plan_import)
+    robot = Webhook(
+        provider="wecom",
+        name="港口局工作群",
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=route-matrix-key",
+        body_id=port,
+    )
+    db.session.add(robot)
     db.session.commit()
     return {
+        "robot": robot.id,
         "plan_import": plan_import.id,
         "issued": issued.id,
         "draft": draft.id,
@@ -291,7 +307,7 @@ def test_every_route_has_an_expectation(web_app):
         "issued": 1, "draft": 1, "draft_item": 1, "port_task": 1, "attachment": 1, "extension": 1,
         "meeting": 1, "agenda_item": 1, "attendee": 1, "decision": 1, "visit": 1, "itinerary_item": 1,
         "outcome": 1, "report": 1, "mail": 1, "reminder": 1, "port": 1, "liaison": 1, "year": "2026",
-        "plan_import": 1,
+        "plan_import": 1, "robot": 1,
     }  # fmt: skip
     covered = {("GET", _endpoint(web_app, "GET", p.format(**sample))) for p in GET}
     covered |= {("POST", _endpoint(web_app, "POST", p.format(**sample))) for p in POST}
@@ -304,6 +320,7 @@ def test_every_route_has_an_expectation(web_app):
 # Every signed-in user may change these for themselves.
 _SELF_SERVICE = {
     "rsvp.my_calendar",
+    "robots.mine",  # a person's own robots: tests/test_robots.py
     "notifications.settings",
     "auth.change_password",
     "notifications.read",

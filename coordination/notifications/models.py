@@ -81,6 +81,8 @@ class RobotMessage(OutboxMixin, Model):
     url: Mapped[str] = mapped_column(String(500), default="")  # absolute link to the object
     mentions: Mapped[str] = mapped_column(String(500), default="")  # mobiles to @, comma-separated
     answer: Mapped[str] = mapped_column(Text, default="")  # the provider's answer to the send
+    # The request that sent it (rows sent together share it): the rate counts requests.
+    batch: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     webhook: Mapped[Webhook] = relationship()

@@ -1,23 +1,27 @@
 """Changes administrators and users make to what tells people: a failed outbox row retried, a
-personal calendar feed address, the e-mail setting, notifications read, who is told of what.
-Audited; the view commits (views_util.attempt)."""
+personal calendar feed address, the e-mail setting, notifications read, who is told of what,
+group robots (企业微信 / 钉钉) registered, tested and removed. Audited; the view commits
+(views_util.attempt)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from coordination import inbox, outbox
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
-from coordination.notifications.models import NotificationMail
+from coordination.notifications import channels
+from coordination.notifications.models import NotificationMail, RobotMessage, Webhook
 from coordination.operations import OperationError
-from coordination.organizations.models import Mechanism
+from coordination.organizations.models import Body, Mechanism
+from coordination.timeutil import utcnow
 from workflows.notifications import EmailMode, UnknownAudience, checked_overrides
 
 ONLY_FAILED = _l("Only failed messages are retried by hand.")
@@ -99,3 +103,133 @@ def set_audiences(mechanism: Mechanism, actor: User, chosen: Mapping[str, Sequen
         actor_id=actor.id,
     )
     return True
+
+
+# --- group robots ------------------------------------------------------------------------------
+NAME_NEEDED = _l("Give the robot a name, e.g. the group chat's name.")
+NAME_TOO_LONG = _l("Keep the name under 100 characters.")
+UNKNOWN_PROVIDER = _l("Choose WeCom or DingTalk.")
+SECRET_NEEDED = _l(
+    "Enter the DingTalk robot's signing secret (加签, shown under the robot's security settings; "
+    "it starts with SEC)."
+)
+SECRET_TOO_LONG = _l("The signing secret is too long to be a DingTalk secret.")
+ALREADY_REGISTERED = _l("This robot is registered here already.")
+REFUSED = _l("The robot did not accept the test message (%(answer)s). Nothing was saved.")
+UNREACHABLE = _l("The robot could not be reached (%(error)s). Nothing was saved.")
+ALREADY_REMOVED = _l("This robot was removed already.")
+
+
+def _channel(provider: str) -> channels.Channel:
+    config = current_app.config
+    return channels.channel_for(
+        provider,
+        timeout=float(config["ROBOT_TIMEOUT_SECONDS"]),
+        allow_loopback=bool(config["ROBOT_ALLOW_LOOPBACK"]),
+    )
+
+
+def _owner_name(body: Body | None, user: User | None) -> str:
+    if body is not None:
+        return body.name_zh
+    return user.name if user is not None else ""
+
+
+def _probe(provider: str, url: str, secret: str, owner: str) -> channels.Answer:
+    """Send the test message; raises ChannelError or DestinationRefused when none is answered."""
+    return _channel(provider).send(channels.Destination(url, secret), channels.probe_message(provider, owner))
+
+
+def add_robot(
+    actor: User,
+    *,
+    provider: str,
+    name: str,
+    url: str,
+    secret: str = "",
+    body: Body | None = None,
+    user: User | None = None,
+) -> Webhook:
+    """Register a unit's robot (body) or a person's own (user). The address is checked (its shape,
+    https, where it leads) and a test message is sent; the robot is saved only if the provider
+    answers ok, so a wrong key or DingTalk secret is refused before saving, with its answer."""
+    name, url, secret = name.strip(), url.strip(), secret.strip()
+    if provider not in channels.CHANNELS:
+        raise OperationError(str(UNKNOWN_PROVIDER), "provider")
+    if not name:
+        raise OperationError(str(NAME_NEEDED), "name")
+    if len(name) > 100:
+        raise OperationError(str(NAME_TOO_LONG), "name")
+    allow_loopback = bool(current_app.config["ROBOT_ALLOW_LOOPBACK"])
+    if (problem := channels.refusal(provider, url, allow_loopback=allow_loopback)) is not None:
+        raise OperationError(problem, "url")
+    if provider == channels.DINGTALK and not secret:
+        raise OperationError(str(SECRET_NEEDED), "secret")
+    if len(secret) > 200:
+        raise OperationError(str(SECRET_TOO_LONG), "secret")
+    if provider == channels.WECOM:
+        secret = ""  # WeCom robots sign nothing: nothing to keep
+    owner = Webhook.body_id == body.id if body is not None else Webhook.user_id == (user.id if user else None)
+    duplicate = db.session.scalar(
+        select(Webhook.id).where(owner, Webhook.active.is_(True), Webhook.url == url)
+    )
+    if duplicate is not None:
+        raise OperationError(str(ALREADY_REGISTERED), "url")
+    try:
+        answer = _probe(provider, url, secret, _owner_name(body, user))
+    except (channels.ChannelError, channels.DestinationRefused) as error:
+        raise OperationError(str(UNREACHABLE) % {"error": error}, "url") from None
+    if not answer.ok:
+        field = "secret" if provider == channels.DINGTALK and answer.errcode == 310000 else "url"
+        raise OperationError(str(REFUSED) % {"answer": answer.summary()}, field)
+    webhook = Webhook(
+        provider=provider,
+        name=name,
+        url=url,
+        secret=secret,
+        body_id=body.id if body is not None else None,
+        user_id=user.id if user is not None and body is None else None,
+        active=True,
+        created_by_id=actor.id,
+        last_answer=answer.summary(),
+        last_used_at=utcnow(),
+    )
+    db.session.add(webhook)
+    db.session.flush()
+    record("robot.add", webhook, summary=_described(webhook), actor_id=actor.id)
+    return webhook
+
+
+def _described(webhook: Webhook) -> str:
+    """What the audit log says of a robot: never its address or secret in full."""
+    label = str(channels.PROVIDER_LABELS.get(webhook.provider, webhook.provider))
+    return f"{webhook.name} · {label} · {channels.mask_url(webhook.url)}"
+
+
+def send_test_message(webhook: Webhook, actor: User) -> channels.Answer:
+    """Send one test message now and keep the provider's answer (shown to the user)."""
+    if not webhook.active:
+        raise OperationError(str(ALREADY_REMOVED))
+    try:
+        answer = _probe(
+            webhook.provider, webhook.url, webhook.secret, _owner_name(webhook.body, webhook.user)
+        )
+    except (channels.ChannelError, channels.DestinationRefused) as error:
+        answer = channels.Answer(False, None, str(error), status=0)
+    webhook.last_answer, webhook.last_used_at = answer.summary(), utcnow()
+    record("robot.test", webhook, summary=f"{_described(webhook)} → {answer.summary()}", actor_id=actor.id)
+    return answer
+
+
+def remove_robot(webhook: Webhook, actor: User) -> int:
+    """The robot is told nothing more; what waited for it is cancelled. Returns how many."""
+    if not webhook.active:
+        raise OperationError(str(ALREADY_REMOVED))
+    webhook.active = False
+    cancelled = db.session.execute(
+        update(RobotMessage)
+        .where(RobotMessage.webhook_id == webhook.id, RobotMessage.status == outbox.PENDING)
+        .values(status=outbox.CANCELLED)
+    ).rowcount  # type: ignore[attr-defined]
+    record("robot.remove", webhook, summary=_described(webhook), actor_id=actor.id)
+    return int(cancelled or 0)
