@@ -168,7 +168,7 @@ def add_robot(
     if len(secret) > 200:
         raise OperationError(str(SECRET_TOO_LONG), "secret")
     if provider == channels.WECOM:
-        secret = ""  # WeCom robots sign nothing: nothing to keep
+        secret = ""  # nosec B105 - WeCom robots sign nothing: no secret to keep
     owner = Webhook.body_id == body.id if body is not None else Webhook.user_id == (user.id if user else None)
     duplicate = db.session.scalar(
         select(Webhook.id).where(owner, Webhook.active.is_(True), Webhook.url == url)
