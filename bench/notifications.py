@@ -9,9 +9,11 @@ the local Redis (queue 'bench-notify', emptied afterwards) and a local SMTP serv
    as bench/issue.py), every unit's liaison and head with an e-mail address and e-mail mode
    'immediate', issued through the real request (POST /plans/N/issue, signed in as lead.sh):
    its time next to the target (< 3 s) and the notifications and e-mail rows it wrote.
-2. Delivering: the e-mail the issue queued, sent by one RQ worker (SimpleWorker, burst) to the
-   SMTP server: its time next to the target (units × e-mail + one robot each, < 10 s). The robot
-   part is deliver_robots(), not measured yet.
+2. Delivering: every unit has a group robot (half 企业微信, half 钉钉 with 加签) on a loopback
+   stand-in of the providers (tests/robot_standin.py: it checks paths, bodies, signatures and the
+   rate as the providers document them); the e-mail and robot messages the issue queued are sent
+   by one RQ worker (SimpleWorker, burst) to the SMTP server and the stand-in: the time next to
+   the target (units × e-mail + one robot each, < 10 s).
 3. The bell: --rows notification rows over --users users (a few unread each), written with one
    INSERT … SELECT generate_series; inbox.unread_count() timed over 1,000 users (median), a real
    page (GET /tasks, signed in, page cache off) with and without the count (target: the count
@@ -74,12 +76,14 @@ def main() -> None:
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
+    from robot_standin import RobotStandIn
 
     recreate_database(BENCH_URL)
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
+    robots = RobotStandIn().start()
     os.environ.update(DATABASE_URL=BENCH_URL, RQ_QUEUE=QUEUE)
 
     from flask_migrate import upgrade
@@ -97,6 +101,7 @@ def main() -> None:
         "WTF_CSRF_ENABLED": False,
         "PAGE_CACHE_SIZE": 0,  # every page rendered, so every page counts the bell
         "RATELIMIT_ENABLED": False,
+        "ROBOT_ALLOW_LOOPBACK": True,  # the providers' stand-in listens on 127.0.0.1
     }
     app = create_app(config)
     # The requests go to an app of their own: a request to the app whose context is open would
@@ -111,12 +116,12 @@ def main() -> None:
             seed.load_demo_users()
             db.session.commit()
             print(f"on {db.engine.dialect.name}, local time {to_local(utcnow()):%Y-%m-%d %H:%M}")
-            issue(web, args.tasks, args.units)
-            deliver_email(inbox, args.units)
-            deliver_robots()
+            issue(web, args.tasks, args.units, robots)
+            deliver(inbox, robots, args.units)
             bell(web, args.rows, args.users)
     finally:
         controller.stop()
+        robots.stop()
         with app.app_context():
             from rq.exceptions import NoSuchJobError
 
@@ -147,8 +152,9 @@ def _signed_in(app: Any, username: str) -> Any:
     return client
 
 
-def issue(web: Any, tasks: int, units: int) -> None:
-    """1. The issue request (to `web`), with every unit's liaison and head wanting e-mail at once."""
+def issue(web: Any, tasks: int, units: int, robots: Any) -> None:
+    """1. The issue request (to `web`), with every unit's liaison and head wanting e-mail at once
+    and every unit a group robot on the stand-in."""
     import factories
     from sqlalchemy import select, update
 
@@ -172,6 +178,29 @@ def issue(web: Any, tasks: int, units: int) -> None:
         .where(User.id.in_(unit_people), User.username.like("u%"))
         .values(email=User.username + "@units.example.cn", email_mode="immediate")
     )
+    from coordination.notifications.channels import DINGTALK, WECOM
+    from coordination.notifications.models import Webhook
+    from coordination.plans.models import ItemUnit, PlanItem
+
+    unit_ids = db.session.scalars(
+        select(ItemUnit.body_id).join(PlanItem).where(PlanItem.plan_id == plan.id).distinct()
+    ).all()
+    for n, body_id in enumerate(sorted(unit_ids)):
+        dingtalk = n % 2 == 1
+        url = (
+            robots.dingtalk_url(f"token{body_id}", f"SEC{body_id:040d}")
+            if dingtalk
+            else robots.wecom_url(f"key-{body_id}")
+        )
+        db.session.add(
+            Webhook(
+                provider=DINGTALK if dingtalk else WECOM,
+                name=f"工作群{body_id}",
+                url=url,
+                secret=f"SEC{body_id:040d}" if dingtalk else "",
+                body_id=body_id,
+            )
+        )
     db.session.commit()
     people = db.session.scalar(
         select(db.func.count()).select_from(User).where(User.email_mode == "immediate")
@@ -208,15 +237,15 @@ def issue(web: Any, tasks: int, units: int) -> None:
     )
 
 
-def deliver_email(inbox: Inbox, units: int) -> None:
-    """2. One worker sends what the issue queued."""
+def deliver(inbox: Inbox, robots: Any, units: int) -> None:
+    """2. One worker sends what the issue queued: e-mail and robot messages."""
     from rq import SimpleWorker
     from sqlalchemy import func, select
 
     from coordination import outbox
     from coordination.extensions import db
     from coordination.jobs import get_queue
-    from coordination.notifications.models import NotificationMail
+    from coordination.notifications.models import NotificationMail, RobotMessage
 
     queue = get_queue()
     queued = queue.count
@@ -233,19 +262,18 @@ def deliver_email(inbox: Inbox, units: int) -> None:
         .tuples()
         .all()
     )
-    print(
-        f"2. e-mail delivery, one worker ({queued} jobs queued by the issue): {elapsed:.2f} s — "
-        f"{inbox.count} e-mails to {len(inbox.recipients)} people of {units} units; left pending: "
-        f"{pending.get(False, 0)} immediate, {pending.get(True, 0)} for the 09:00 digest (demo users) "
-        f"(target: {units} units × e-mail + one robot each < {DELIVERY_TARGET:.0f} s; robots below)"
+    robot_status = dict(
+        db.session.execute(select(RobotMessage.status, func.count()).group_by(RobotMessage.status))
+        .tuples()
+        .all()
     )
-
-
-def deliver_robots() -> None:
-    """2b. The robot messages (企业微信 / 钉钉) of the issue, one per unit, to a loopback stand-in of
-    the providers. To be added with the robot delivery (coordination/notifications/robot_delivery.py
-    and tests/robot_standin.py): time it here and add it to the e-mail time for the 10 s target."""
-    print("2b. robot delivery: not measured yet")
+    print(
+        f"2. delivery, one worker ({queued} jobs queued by the issue): {elapsed:.2f} s "
+        f"(target < {DELIVERY_TARGET:.0f} s) — {inbox.count} e-mails to {len(inbox.recipients)} people of "
+        f"{units} units, {len(robots.accepted)} robot messages accepted by the stand-in "
+        f"({robots.requests} requests; robot rows by status: {robot_status}); left pending: "
+        f"{pending.get(False, 0)} immediate e-mail, {pending.get(True, 0)} for the 09:00 digest (demo users)"
+    )
 
 
 def bell(web: Any, rows: int, users: int) -> None:
