@@ -144,6 +144,7 @@ ALLOWED = {
     "SMTP", "iCalendar", "Outlook", "Apple", "Thunderbird", "Redis", "EN", "Ctrl", "RSVP", "HTML",
     "SVG", "CSV", "TLS", "JSON",
     "holiday-cn", "chinesecalendar",  # the holiday-calendar file format and package, by name
+    "Webhook", "SEC",  # as WeCom's and DingTalk's robot settings name the address and the secret
 }  # fmt: skip
 TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._-][A-Za-z0-9]+)*")
 NOISE = re.compile(

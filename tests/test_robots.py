@@ -539,7 +539,7 @@ def test_a_persons_robot_is_theirs_alone(app, standin, client, login):
 
 # --- exactly once: a worker killed mid-batch, half the requests failing ------------------------------
 
-ROBOTS, PER_ROBOT = 6, 24
+ROBOTS, PER_ROBOT = 6, 10
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen:
@@ -597,7 +597,7 @@ def test_every_robot_message_arrives_exactly_once_despite_a_killed_worker_and_fa
                         "kind": "task_assigned",
                         "urgency": "normal",
                         "title": f"fault:{hook.id}:{i}",
-                        "text": "说明" * 700,  # 2,100 bytes: one row a message, 24 requests a robot
+                        "text": "说明" * 700,  # 2,100 bytes: one row a message, 10 requests a robot
                         "url": LINK,
                         "mentions": "",
                         "answer": "",
