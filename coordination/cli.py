@@ -8,17 +8,19 @@ from typing import BinaryIO
 import click
 from flask import Flask
 
-from coordination import jobs
+from coordination import jobs, outbox
 from coordination import seed as seeding
 from coordination.auth import operations as accounts
 from coordination.auth.models import Role
 from coordination.auth.passwords import password_problems
 from coordination.extensions import db
+from coordination.notifications import mail as notification_mail  # noqa: F401  (its outbox kind)
+from coordination.notifications import robot_delivery  # noqa: F401  (its outbox kind)
 from coordination.operations import OperationError
-from coordination.outbox import mail
+from coordination.outbox import mail  # noqa: F401  (its outbox kind)
 from coordination.plans import imports
-from coordination.reminders import delivery
-from coordination.supervision import generation
+from coordination.reminders import delivery  # noqa: F401  (its outbox kind)
+from coordination.supervision import generation  # noqa: F401  (its outbox kind)
 from coordination.workcalendar import operations as work_calendar
 from coordination.workcalendar import queries as work_calendar_queries
 from coordination.workcalendar.models import SOURCE_FILE
@@ -64,11 +66,11 @@ def register(app: Flask) -> None:
 
     @app.cli.command("sweep")
     def sweep() -> None:
-        """Hand every due, unsent message, reminder and report back to the job queue (every minute)."""
-        click.echo(
-            f"re-enqueued {mail.sweep()} message(s), {delivery.sweep()} due reminder(s)"
-            f", {generation.sweep()} report(s) and {imports.sweep()} plan import(s)"
-        )
+        """Hand every due outbox row (mail, reminders, reports, notification e-mail, robot
+        messages) and waiting plan import back to the job queue (every minute)."""
+        due = outbox.sweep_all()
+        counts = ", ".join(f"{table} {count}" for table, count in due.items())
+        click.echo(f"re-enqueued: {counts}, plan imports {imports.sweep()}")
 
     app.cli.add_command(calendar_group)
 
