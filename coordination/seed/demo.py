@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import count
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from coordination import outbox
 from coordination.assignments import operations as tasks
 from coordination.assignments import queries as task_queries
 from coordination.assignments.models import Assignment
@@ -24,9 +25,11 @@ from coordination.audit.operations import record
 from coordination.auth.models import Membership, Role, User
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.inbox import Notification
 from coordination.meetings import operations as meetings
 from coordination.meetings import plan_agenda
 from coordination.meetings.models import Decision, Meeting
+from coordination.notifications.models import NotificationMail
 from coordination.organizations.models import Body, Mechanism, Party
 from coordination.plans import operations as plans
 from coordination.plans.models import AnnualPlan
@@ -591,6 +594,7 @@ def load_demo_plans(mechanism: Mechanism) -> Counter[str]:
     with frozen_at(now):
         _upcoming_visit(replay)
         _forget_missed_reminders()
+        _settle_past_notifications()
     return created
 
 
@@ -720,6 +724,25 @@ def _upcoming_visit(replay: Replay) -> None:
         )
     visits.confirm(visit, secretary)
     db.session.flush()
+
+
+READ_AFTER = timedelta(days=14)
+
+
+def _settle_past_notifications() -> None:
+    """The replayed year's people have read what they were told more than two weeks ago, and
+    its e-mail went out at the time: nothing of the past reaches a mailbox when the demo starts."""
+    now = utcnow()
+    db.session.execute(
+        update(Notification)
+        .where(Notification.read_at.is_(None), Notification.created_at < now - READ_AFTER)
+        .values(read_at=now)
+    )
+    db.session.execute(
+        update(NotificationMail)
+        .where(NotificationMail.status == outbox.PENDING, NotificationMail.due_at < now)
+        .values(status=outbox.CANCELLED, last_error="demo history: not mailed")
+    )
 
 
 def _forget_missed_reminders() -> None:
