@@ -212,3 +212,38 @@ def test_quiet_hours_hold_an_immediate_e_mail_until_the_morning(app):
     (row,) = mail_of("liaison.sh.transport")
     due = to_local(row.due_at).replace(tzinfo=None)
     assert due.hour == 9 and due.minute == 0 and due > night
+
+
+def test_an_issued_plan_reaches_the_units_dingtalk_robot_once_with_its_liaison_at(at_work, run_jobs):
+    """The whole path: the issue's event, the notice, the robot row, the real worker, the signed
+    request the stand-in checks (tests/robot_standin.py)."""
+    from robot_standin import RobotStandIn
+
+    from coordination.notifications.models import Webhook
+
+    standin = RobotStandIn().start()
+    try:
+        liaison = f.user("liaison.dl.port")
+        liaison.phone = "+86 138-0000-1234"
+        secret = "SEC" + "0" * 40
+        db.session.add(
+            Webhook(
+                provider="dingtalk",
+                name="港口局工作群",
+                url=standin.dingtalk_url("port-token", secret),
+                secret=secret,
+                body_id=f.body("大连港口与口岸局").id,
+            )
+        )
+        db.session.commit()
+        f.issued_plan(items=3)
+        run_jobs()
+        run_jobs()  # nothing more: a robot is told an event once
+        (accepted,) = standin.accepted
+        text = accepted.text
+        assert text.startswith("### 《工作要点》向") and "分派了 1 项任务" in text
+        assert "推进两地港航物流合作（牵头" in text and "[查看](http://coordination.test/tasks/" in text
+        assert accepted.body["at"] == {"atMobiles": ["13800001234"], "isAtAll": False}
+        assert text.rstrip().endswith("@13800001234")
+    finally:
+        standin.stop()
