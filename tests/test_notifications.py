@@ -247,3 +247,23 @@ def test_an_issued_plan_reaches_the_units_dingtalk_robot_once_with_its_liaison_a
         assert text.rstrip().endswith("@13800001234")
     finally:
         standin.stop()
+
+
+def test_a_joint_meeting_decision_turned_into_tasks_tells_the_units_it_names(at_work):
+    meeting = f.meeting(-1)
+    f.hold(meeting)
+    secretary = f.user("secretary.dl")
+    decision = meetings.add_decision(
+        meeting,
+        secretary,
+        text="共建东北亚航运中心",
+        deadline=f.later(90),
+        body_ids=[f.body("大连港口与口岸局").id, f.body("上海市交通委员会").id],
+    )
+    meetings.assign_decision(meeting, secretary, decision)
+    db.session.commit()
+    for username in ("liaison.dl.port", "liaison.sh.transport"):
+        (new,) = told(username, "task_assigned")
+        assert new.title.startswith("联席会议议定事项：") and "分派了 1 项任务" in new.title
+        assert new.object_key.startswith("assignment:") and "共建东北亚航运中心" in new.lines[0]
+    assert told("liaison.dl.commerce", "task_assigned") == []
