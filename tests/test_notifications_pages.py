@@ -96,9 +96,12 @@ def test_marking_one_read_then_all(client, login, app):
     assert first.read_at is not None and all(n.read_at is None for n in rest)
     assert 'aria-label="2 条未读">2</span>' in client.get("/tasks").get_data(as_text=True)
 
-    # Another user's notification cannot be marked from here.
+    # Another user's notification cannot be marked from here, and "next" leads only within the site.
     theirs = _mine("liaison.dl.commerce")[0]
-    client.post("/notifications/read", data={"notification_id": theirs.id})
+    response = client.post(
+        "/notifications/read", data={"notification_id": theirs.id, "next": "https://evil.example/x"}
+    )
+    assert response.headers["Location"].endswith("/notifications")
     db.session.expire_all()
     assert theirs.read_at is None
 

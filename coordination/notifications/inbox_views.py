@@ -17,6 +17,7 @@ from coordination.notifications import operations
 from coordination.notifications.notice import link_of
 from coordination.organizations.models import Body
 from coordination.organizations.queries import current_mechanism
+from coordination.urls import safe_next
 from coordination.views_util import attempt, page_arg, page_count
 from workflows.notifications import CHOOSABLE, FIXED_KINDS, KINDS, audiences_of
 
@@ -86,7 +87,7 @@ def read() -> ResponseReturnValue:
     done = attempt(lambda: operations.mark_read(current_user, ids))
     if done and ids is None and done.value:
         flash(_("%(count)d notifications marked as read.", count=done.value), "success")
-    return redirect(request.form.get("next") or url_for("notifications.inbox"))
+    return redirect(safe_next(request.form.get("next"), url_for("notifications.inbox")))
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
