@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from coordination import spreadsheets
 from coordination.auth.models import User
 from coordination.extensions import db
+from coordination.inbox import Notification
 from coordination.meetings.models import Attendee, Meeting
 from coordination.outbox.models import OutgoingMail
 from coordination.plans.models import PlanItem
@@ -208,8 +209,10 @@ def test_a_line_break_in_a_users_name_does_not_stop_their_reminders_or_their_bel
     assert "\n" not in str(inbox[0]["To"])
     statuses = db.session.scalars(select(Reminder.status).where(Reminder.id.in_(mine))).all()
     assert statuses == ["sent", "sent"]
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id)).all()
+    assert sorted(kinds) == ["reminder", "reminder", "task_assigned"]  # the plan's tasks, then the two
     login("liaison.dl.port")
-    assert '<span class="bell-count">2</span>' in client.get("/").get_data(as_text=True)
+    assert re.search(r'class="bell-count"[^>]*>3</span>', client.get("/").get_data(as_text=True))
 
 
 def test_a_line_break_in_stored_names_and_titles_keeps_the_calendar_feed_working(client, login):
