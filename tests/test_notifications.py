@@ -267,3 +267,57 @@ def test_a_joint_meeting_decision_turned_into_tasks_tells_the_units_it_names(at_
         assert new.title.startswith("联席会议议定事项：") and "分派了 1 项任务" in new.title
         assert new.object_key.startswith("assignment:") and "共建东北亚航运中心" in new.lines[0]
     assert told("liaison.dl.commerce", "task_assigned") == []
+
+
+def test_the_actors_own_robot_is_not_told_and_a_departed_owners_robot_is_told_nothing(at_work, run_jobs):
+    from robot_standin import RobotStandIn
+
+    from coordination.notifications.models import Webhook
+
+    standin = RobotStandIn().start()
+    try:
+        mine, colleague, departed = (f.user(u) for u in ("lead.sh", "lead.dl", "leader.dl"))
+        for person, key in ((mine, "mine"), (colleague, "colleague"), (departed, "departed")):
+            db.session.add(Webhook(provider="wecom", name=key, url=standin.wecom_url(key), user_id=person.id))
+        departed.active = False
+        db.session.commit()
+        f.issued_plan()  # issued (and adopted) by lead.sh
+        run_jobs()
+        told_keys = {a.key for a in standin.accepted}
+        assert told_keys == {"colleague"}
+        (message,) = [a.text for a in standin.accepted]
+        assert "已印发" in message and "审议通过" in message  # adopted and issued: one message
+    finally:
+        standin.stop()
+
+
+def test_markdown_typed_by_users_is_not_a_link_in_a_group_chat():
+    from coordination.notifications.channels import WECOM, Item, compose
+
+    message = compose(
+        [Item(1, "请点[这里](https://evil.example)登录", "**加急** <b>x</b>", "https://ok/1")], WECOM
+    )
+    assert "](https://evil.example)" not in message.text and "<b>" not in message.text
+    assert "［这里］（https://evil.example）" in message.text and message.text.endswith(
+        "[查看](https://ok/1)"
+    )
+
+
+def test_a_malformed_notification_id_marks_nothing_and_is_no_error(client, login, app):
+    f.issued_plan()
+    login("liaison.dl.port")
+    for raw in ("²", "9" * 30, "abc", ""):
+        response = client.post("/notifications/read", data={"notification_id": raw})
+        assert response.status_code == 302
+    assert all(n.read_at is None for n in told("liaison.dl.port"))
+
+
+def test_switching_to_immediate_sends_what_waited_for_the_digest(at_work, smtp, run_jobs):
+    f.issued_plan()
+    (waiting,) = mail_of("liaison.dl.port")
+    assert to_local(waiting.due_at).replace(tzinfo=None) > at_work
+    assert notifications.set_email_mode(f.user("liaison.dl.port"), "immediate")
+    db.session.commit()
+    run_jobs()
+    (message,) = smtp.to("liaison.dl.port@")
+    assert "推进两地港航物流合作" in message.get_body(("plain",)).get_content()

@@ -12,7 +12,7 @@ from coordination.auth.models import Membership, User, UserRole
 from coordination.events.models import Attendee
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism, Tier
-from coordination.plans.models import AnnualPlan, ItemComment, ItemUnit, PlanItem, PlanRevision
+from coordination.plans.models import AnnualPlan, ItemUnit, PlanItem, PlanRevision
 from workflows.notifications import Audience, audiences_of
 from workflows.roles import Role
 
@@ -136,30 +136,18 @@ def plan_drafters(plan: AnnualPlan) -> tuple[int, ...]:
             PlanRevision.plan_id == plan.id, PlanRevision.author_id.is_not(None)
         )
     ).all()
-    ids = [plan.created_by_id, *authors]
-    return tuple(dict.fromkeys(i for i in ids if i is not None))
-
-
-def commenters(plan_id: int) -> tuple[int, ...]:
-    return tuple(
-        dict.fromkeys(
-            db.session.scalars(
-                select(ItemComment.author_id)
-                .join(PlanItem, PlanItem.id == ItemComment.item_id)
-                .where(PlanItem.plan_id == plan_id)
-            )
-        )
-    )
+    ids = {plan.created_by_id, *authors} - {None}
+    active = set(db.session.scalars(select(User.id).where(User.id.in_(ids), User.active.is_(True))))
+    return tuple(i for i in dict.fromkeys([plan.created_by_id, *authors]) if i in active)
 
 
 def attendees(*, meeting_id: int | None = None, visit_id: int | None = None) -> tuple[int, ...]:
     """The attendees with an account (guests from outside hear by their invitation e-mail)."""
     where = Attendee.meeting_id == meeting_id if meeting_id is not None else Attendee.visit_id == visit_id
-    return tuple(
-        dict.fromkeys(
-            db.session.scalars(select(Attendee.user_id).where(where, Attendee.user_id.is_not(None)))
-        )
+    users = db.session.scalars(
+        select(Attendee.user_id).join(User, User.id == Attendee.user_id).where(where, User.active.is_(True))
     )
+    return tuple(dict.fromkeys(u for u in users if u is not None))
 
 
 def _add(index: dict[int, list[int]], key: int, value: int) -> None:

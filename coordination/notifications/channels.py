@@ -466,10 +466,21 @@ class Batch:
         return [item.id for item in self.items]
 
 
+# What users typed (titles, comments) must not become links or markup in a group chat: markdown's
+# signs are written as their full-width forms, which read the same in Chinese text.
+_PLAIN = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊",
+                        "_": "＿", "#": "＃", "`": "｀", "|": "｜", "!": "！", "~": "～"})  # fmt: skip
+
+
+def plain(text: str) -> str:
+    return text.translate(_PLAIN)
+
+
 def _block(item: Item) -> str:
-    title = f'<font color="warning">{URGENT}</font>{item.title}' if item.urgent else item.title
+    title = plain(item.title)
+    title = f'<font color="warning">{URGENT}</font>{title}' if item.urgent else title
     lines = [f"### {title}"]
-    lines += [line for line in item.text.splitlines() if line.strip()]
+    lines += [plain(line) for line in item.text.splitlines() if line.strip()]
     if item.url:
         lines.append(f"[查看]({item.url})")
     return "\n".join(lines)

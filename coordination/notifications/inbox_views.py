@@ -3,6 +3,8 @@ them read, the person's e-mail setting, and who is told of what (administrators)
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -22,6 +24,7 @@ from coordination.views_util import attempt, page_arg, page_count
 from workflows.notifications import CHOOSABLE, FIXED_KINDS, KINDS, audiences_of
 
 bp = Blueprint("notifications", __name__)
+ONE_ID = re.compile(r"[0-9]{1,15}")  # ASCII digits that fit a database integer
 
 
 @bp.route("/notifications")
@@ -49,14 +52,11 @@ def inbox() -> ResponseReturnValue:
             select(Body).where(Body.id.in_({r.unit_id for r in rows if r.unit_id}))
         )
     }
-    kinds = db.session.scalars(
-        select(Notification.kind).where(Notification.user_id == current_user.id).distinct()
-    ).all()
     filter_args = {k: v for k, v in {"kind": kind, "unread": "1" if unread_only else ""}.items() if v}
     return render_template(
         "notifications/inbox.html",
         rows=[(row, units.get(row.unit_id or 0, ""), link_of(row.object_key)) for row in rows],
-        kinds=[k for k in NOTIFICATION_KIND_LABELS if k in kinds],
+        kinds=list(NOTIFICATION_KIND_LABELS),
         kind=kind,
         unread_only=unread_only,
         filter_args=filter_args,
@@ -82,12 +82,15 @@ def open_one(notification_id: int) -> ResponseReturnValue:
 @permissions.require(permissions.can_read_mechanism)
 def read() -> ResponseReturnValue:
     """Mark one (notification_id in the form) or all read."""
-    raw = request.form.get("notification_id") or ""
-    ids = [int(raw)] if raw.isdigit() else None
+    raw = request.form.get("notification_id")
+    back = redirect(safe_next(request.form.get("next"), url_for("notifications.inbox")))
+    if raw is not None and not ONE_ID.fullmatch(raw):
+        return back  # not one of the user's notifications: nothing to mark (never "all")
+    ids = [int(raw)] if raw is not None else None
     done = attempt(lambda: operations.mark_read(current_user, ids))
     if done and ids is None and done.value:
         flash(_("%(count)d notifications marked as read.", count=done.value), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("notifications.inbox")))
+    return back
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])

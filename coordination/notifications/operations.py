@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import UTC
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,12 +18,15 @@ from coordination import inbox, outbox
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
+from coordination.jobs import enqueue_after_commit
 from coordination.notifications import channels
+from coordination.notifications import mail as notification_mail
 from coordination.notifications.models import NotificationMail, RobotMessage, Webhook
 from coordination.operations import OperationError
 from coordination.organizations.models import Body, Mechanism
-from coordination.timeutil import utcnow
+from coordination.timeutil import LOCAL_TZ, to_local, utcnow
 from workflows.notifications import EmailMode, UnknownAudience, checked_overrides
+from workflows.reminders import next_sending_moment
 
 ONLY_FAILED = _l("Only failed messages are retried by hand.")
 ALREADY_WAITING = _l("A newer one of the same kind is already waiting; this one is not needed.")
@@ -66,12 +70,16 @@ def set_email_mode(user: User, mode: str) -> bool:
     before = {"email_mode": user.email_mode}
     user.email_mode = mode
     record("user.email_mode", user, before=before, after={"email_mode": mode}, actor_id=user.id)
+    waiting = (NotificationMail.user_id == user.id) & (NotificationMail.status == outbox.PENDING)
     if mode == EmailMode.OFF:  # what waits for the digest is not sent any more
+        db.session.execute(update(NotificationMail).where(waiting).values(status=outbox.CANCELLED))
+    elif mode == EmailMode.IMMEDIATE:  # what waits for the digest goes at the next moment allowed
+        moment = next_sending_moment(to_local(utcnow()).replace(tzinfo=None))
+        due = max(moment.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None), utcnow())
         db.session.execute(
-            update(NotificationMail)
-            .where(NotificationMail.user_id == user.id, NotificationMail.status == outbox.PENDING)
-            .values(status=outbox.CANCELLED)
+            update(NotificationMail).where(waiting, NotificationMail.due_at > due).values(due_at=due)
         )
+        enqueue_after_commit(db.session(), notification_mail.deliver, [user.id])
     return True
 
 

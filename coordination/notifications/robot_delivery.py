@@ -141,7 +141,9 @@ def deliver_robot(webhook_id: int) -> int:
             log.warning("robot %s (%s) did not answer: %s", webhook_id, masked, error)
             _note_answer(webhook_id, f"{error}")
             retry_at = _failed(_pairs(batch.ids, attempts), token, str(error))
-            _give_back(webhook_id, rest[len(batch.ids) :], token, retry_at or utcnow() + outbox.BACKOFF[0])
+            again = retry_at or utcnow() + outbox.BACKOFF[0]
+            _give_back(webhook_id, rest[len(batch.ids) :], token, again)
+            _schedule_and_commit(webhook_id, retry_at)
             break
         made += 1
         _note_answer(webhook_id, answer.summary())
@@ -160,6 +162,7 @@ def deliver_robot(webhook_id: int) -> int:
             _pairs(batch.ids, attempts), token, answer.summary(), due_at=wait, answer=answer.raw
         )
         _give_back(webhook_id, later, token, retry_at or wait or utcnow() + outbox.BACKOFF[0])
+        _schedule_and_commit(webhook_id, retry_at)
         break
     return made
 
@@ -197,6 +200,14 @@ def _schedule(webhook_id: int, at: datetime) -> None:
     enqueue_after_commit(
         db.session(), deliver, [webhook_id], job_id=f"robot-{webhook_id}-{int(at.timestamp())}", at=at
     )
+
+
+def _schedule_and_commit(webhook_id: int, at: datetime | None) -> None:
+    """A failed message's own retry, at its back-off or after the rate-limit wait (the rows not
+    tried have theirs from _give_back); the sweep would find it too, later."""
+    if at is not None:
+        _schedule(webhook_id, at)
+        db.session.commit()
 
 
 def _postpone(webhook_id: int, free_at: datetime) -> None:

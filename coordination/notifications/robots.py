@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from coordination.auth.models import User
 from coordination.bulk import insert_rows, table_of
@@ -18,7 +19,8 @@ from coordination.jobs import enqueue_after_commit
 from coordination.notifications import robot_delivery
 from coordination.notifications.models import RobotMessage, Webhook
 from coordination.notifications.notice import Notice
-from coordination.timeutil import utcnow
+from coordination.timeutil import to_local, utcnow
+from workflows.reminders import in_quiet_hours
 
 MAX_MENTIONS = 20
 
@@ -30,10 +32,14 @@ def queue(notices: Sequence[Notice]) -> list[int]:
     people = {u for n in notices for u in n.user_ids}
     if not bodies and not people:
         return []
+    # A person's robot is told only while its owner's account is active.
+    owner = aliased(User)
     robots = db.session.execute(
-        select(Webhook.id, Webhook.body_id, Webhook.user_id).where(
+        select(Webhook.id, Webhook.body_id, Webhook.user_id)
+        .outerjoin(owner, owner.id == Webhook.user_id)
+        .where(
             Webhook.active.is_(True),
-            or_(Webhook.body_id.in_(bodies), Webhook.user_id.in_(people)),
+            or_(Webhook.body_id.in_(bodies), Webhook.user_id.in_(people) & owner.active.is_(True)),
         )
     ).all()
     if not robots:
@@ -51,6 +57,8 @@ def queue(notices: Sequence[Notice]) -> list[int]:
         .all()
     )
     now = utcnow()
+    # Group messages go at any hour (they wait in the chat), but nobody's phone is @-ed at night.
+    at_night = in_quiet_hours(to_local(now).replace(tzinfo=None))
     rows: list[dict[str, object]] = []
     for notice in notices:
         told = dict.fromkeys(
@@ -60,6 +68,8 @@ def queue(notices: Sequence[Notice]) -> list[int]:
         mentions = ",".join(
             dict.fromkeys(_mobile(phones[u]) for u in notice.user_ids if u in phones and _mobile(phones[u]))
         )
+        if at_night:
+            mentions = ""
         url = notice.url
         for robot_id in told:
             rows.append(

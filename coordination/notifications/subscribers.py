@@ -40,6 +40,18 @@ UNIT_AUDIENCES = frozenset({Audience.UNIT_LIAISONS, Audience.UNIT_HEADS, Audienc
 MAX_LINES = 30  # a notice lists this many tasks, then says how many more
 
 
+def _directory(mechanism_id: int) -> Directory:
+    """One directory per mechanism and transaction: an amendment or a deadline recount tells many
+    tasks one event each, and the people do not change in between."""
+    transaction = db.session().get_transaction()
+    cached = db.session.info.get("notification_directory")
+    if cached is None or cached[0] is not transaction or cached[1] != mechanism_id:
+        cached = (transaction, mechanism_id, Directory(mechanism_id))
+        db.session.info["notification_directory"] = cached
+    directory: Directory = cached[2]
+    return directory
+
+
 def _unit_name(body: Body) -> str:
     return body.short_name or body.name_zh
 
@@ -119,7 +131,7 @@ def _tell_new_tasks(
     tasks = [a for a in (db.session.get(Assignment, i) for i in assignment_ids) if a is not None]
     if not tasks:
         return
-    directory = Directory(mechanism_id)
+    directory = _directory(mechanism_id)
     by_unit: dict[int, list[Assignment]] = {}
     for task in tasks:
         by_unit.setdefault(task.body_id, []).append(task)
@@ -151,7 +163,7 @@ def _tell_new_tasks(
 def _tell_task(
     task: Assignment, kind: str, title: str, lines: Sequence[str], actor_id: int | None, key: str
 ) -> None:
-    directory = Directory(task.mechanism_id)
+    directory = _directory(task.mechanism_id)
     urgency = Urgency.URGENT if kind in ("task_returned", "extension_rejected") else Urgency.NORMAL
     _tell(
         [
@@ -282,7 +294,7 @@ def _tell_extension_requested(
 def _tell_plan(
     plan: AnnualPlan, kind: str, title: str, lines: Sequence[str], actor_id: int | None, key: str
 ) -> None:
-    directory = Directory(plan.mechanism_id)
+    directory = _directory(plan.mechanism_id)
     _tell(
         [
             _notice(
@@ -390,7 +402,7 @@ EVENT_TEXT = {
 def _tell_event(kind: str, event: Meeting | Visit, actor_id: int | None) -> None:
     if kind.endswith("changed") and not event.is_announced:
         return  # a draft's changes are the organisers' business: attendees hear once it is announced
-    directory = Directory(event.mechanism_id)
+    directory = _directory(event.mechanism_id)
     if isinstance(event, Meeting):
         told = _resolve(directory, kind, meeting_id=event.id)
         when = f"{to_local(event.starts_at):%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ messages. The jobs that send the e-mail and the robot messages are handed to RQ 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
@@ -18,15 +19,17 @@ from coordination.notifications import mail, robots
 from coordination.notifications.models import NotificationMail
 from coordination.notifications.notice import Notice
 from coordination.timeutil import LOCAL_TZ, to_local, utcnow
-from workflows.notifications import RULES, Urgency, email_due
+from workflows.notifications import RULES, EmailMode, Urgency, email_due
 
 
 def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
     """Every notice to its people, in this transaction. The actor is not told of their own act."""
-    notices = [n for n in notices if set(n.user_ids) - {actor_id} or n.body_ids]
+    # The actor is taken out first, so that their robot is not told (nor their mobile @-ed) either.
+    notices = [replace(n, user_ids=tuple(u for u in n.user_ids if u != actor_id)) for n in notices]
+    notices = [n for n in notices if n.user_ids or n.body_ids]
     if not notices:
         return
-    people = {uid for n in notices for uid in n.user_ids} - {actor_id}
+    people = {uid for n in notices for uid in n.user_ids}
     modes: dict[int, str] = dict(
         db.session.execute(
             select(User.id, User.email_mode).where(
@@ -68,9 +71,8 @@ def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
         user_id = int(str(row["user_id"]))
         mode = modes.get(user_id)
         rule = RULES[str(row["kind"])]
-        due = (
-            email_due(mode, Urgency(str(row["urgency"])), local_now, by_email=rule.by_email) if mode else None
-        )
+        urgency = Urgency(str(row["urgency"]))
+        due = email_due(mode, urgency, local_now, by_email=rule.by_email) if mode else None
         if due is None:
             continue
         due_utc = due.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
@@ -78,7 +80,7 @@ def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
             {
                 "notification_id": notification_id,
                 "user_id": user_id,
-                "digest": due != local_now,
+                "digest": mode == EmailMode.DIGEST and urgency is not Urgency.URGENT,
                 "due_at": max(due_utc, now),
                 "created_at": now,
             }
