@@ -528,6 +528,16 @@ def test_the_test_button_shows_the_answer_and_remove_cancels_what_waits(app, sta
     assert client.post(f"/robots/{webhook.id}/test").status_code == 403
 
 
+def test_the_test_button_sends_at_most_three_a_minute(app, standin, client, login):
+    webhook = robot(standin.wecom_url("wecom-key-0018"))
+    login("liaison.dl.port")
+    for _ in range(3):
+        client.post(f"/robots/{webhook.id}/test")
+    page = client.post(f"/robots/{webhook.id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "该机器人刚刚已发送过多条测试消息，请一分钟后再试。" in page
+    assert len(standin.accepted) == 3  # the fourth was not sent
+
+
 def test_a_persons_robot_is_theirs_alone(app, standin, client, login):
     login("liaison.dl.port")
     client.post("/account/robots", data=_form("wecom", standin.wecom_url("wecom-key-0018")))

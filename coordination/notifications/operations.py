@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coordination import inbox, outbox
+from coordination.audit.models import AuditEvent
 from coordination.audit.operations import record
 from coordination.auth.models import User
 from coordination.extensions import db
@@ -214,10 +215,27 @@ def _described(webhook: Webhook) -> str:
     return f"{webhook.name} · {label} · {channels.mask_url(webhook.url)}"
 
 
+TESTS_PER_MINUTE = 3
+TOO_MANY_TESTS = _l("This robot was sent several test messages just now; try again in a minute.")
+
+
 def send_test_message(webhook: Webhook, actor: User) -> channels.Answer:
     """Send one test message now and keep the provider's answer (shown to the user)."""
     if not webhook.active:
         raise OperationError(str(ALREADY_REMOVED))
+    # A test goes to a real group chat and spends the provider's 20 a minute that notifications
+    # need: a few a minute per robot at most, counted from the audit log of the tests sent.
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "robot.test",
+            AuditEvent.object_id == webhook.id,
+            AuditEvent.at > utcnow() - timedelta(minutes=1),
+        )
+    )
+    if (recent or 0) >= TESTS_PER_MINUTE:
+        raise OperationError(str(TOO_MANY_TESTS))
     try:
         answer = _probe(
             webhook.provider, webhook.url, webhook.secret, _owner_name(webhook.body, webhook.user)

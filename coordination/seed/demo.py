@@ -741,7 +741,7 @@ def _settle_past_notifications() -> None:
     db.session.execute(
         update(NotificationMail)
         .where(NotificationMail.status == outbox.PENDING, NotificationMail.due_at < now)
-        .values(status=outbox.CANCELLED, last_error="demo history: not mailed")
+        .values(status=outbox.CANCELLED, last_error="演示数据：往期通知不再发送")
     )
 
 
