@@ -29,6 +29,11 @@ def to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
+def to_utc(local: datetime) -> datetime:
+    """A wall-clock time in Beijing, as the naive UTC we store (to_local's inverse)."""
+    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
 def local_today() -> date:
     return to_local(utcnow()).date()
 
@@ -36,7 +41,7 @@ def local_today() -> date:
 @contextmanager
 def frozen_at(local: datetime) -> Iterator[None]:
     """Run the block as if it were `local` (Beijing time)."""
-    token = _frozen_utc.set(local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None))
+    token = _frozen_utc.set(to_utc(local))
     try:
         yield
     finally:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
@@ -10,7 +10,7 @@ from coordination import permissions
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.labels import AUDIT_ACTION_LABELS, field_label, readable_value
-from coordination.timeutil import LOCAL_TZ
+from coordination.timeutil import to_utc
 from coordination.views_util import date_arg, int_arg, page_arg, page_count, search_arg
 
 bp = Blueprint("audit", __name__)
@@ -21,7 +21,7 @@ def _day_arg(name: str) -> datetime | None:
     day = date_arg(request.args, name)
     if day is None:
         return None
-    return datetime.combine(day, time()).replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return to_utc(datetime.combine(day, time()))
 
 
 @bp.route("/admin/audit")

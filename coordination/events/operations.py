@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
 from blinker import NamedSignal
@@ -26,7 +26,7 @@ from coordination.extensions import Model, db
 from coordination.labels import PARTSTAT_LABELS
 from coordination.operations import OperationError, advance, check_version, claim
 from coordination.organizations.models import Body, Tier
-from coordination.timeutil import LOCAL_TZ, local_today, utcnow
+from coordination.timeutil import local_today, utcnow
 from workflows.base import Table
 
 if TYPE_CHECKING:
@@ -37,11 +37,6 @@ if TYPE_CHECKING:
 
 E = TypeVar("E", "Meeting", "Visit")
 D = TypeVar("D")
-
-
-def to_utc(local: datetime) -> datetime:
-    """A wall-clock time in Beijing, as the naive UTC we store."""
-    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def notify(signal: NamedSignal, event: EventMixin, actor: User, **payload: object) -> None:

@@ -18,14 +18,14 @@ from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.events import operations as events
 from coordination.events.invitations import send as send_invitations
-from coordination.events.operations import answer, to_utc
+from coordination.events.operations import answer
 from coordination.extensions import db
 from coordination.meetings import invitations
 from coordination.meetings.models import AgendaItem, Decision, Meeting
 from coordination.operations import OperationError
 from coordination.organizations.models import Mechanism
 from coordination.plans import operations as plans
-from coordination.timeutil import to_local, utcnow
+from coordination.timeutil import to_local, to_utc, utcnow
 from workflows import meeting as flow
 
 __all__ = ["answer"]  # an attendee's RSVP, for callers that think in meetings (the demo seed)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from coordination.notifications import mail as notification_mail
 from coordination.notifications.models import NotificationMail, RobotMessage, Webhook
 from coordination.operations import OperationError
 from coordination.organizations.models import Body, Mechanism
-from coordination.timeutil import LOCAL_TZ, to_local, utcnow
+from coordination.timeutil import to_local, to_utc, utcnow
 from workflows.notifications import EmailMode, UnknownAudience, checked_overrides
 from workflows.reminders import next_sending_moment
 
@@ -76,7 +76,7 @@ def set_email_mode(user: User, mode: str) -> bool:
         db.session.execute(update(NotificationMail).where(waiting).values(status=outbox.CANCELLED))
     elif mode == EmailMode.IMMEDIATE:  # what waits for the digest goes at the next moment allowed
         moment = next_sending_moment(to_local(utcnow()).replace(tzinfo=None))
-        due = max(moment.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None), utcnow())
+        due = max(to_utc(moment), utcnow())
         db.session.execute(
             update(NotificationMail).where(waiting, NotificationMail.due_at > due).values(due_at=due)
         )

@@ -18,7 +18,7 @@ from coordination.jobs import enqueue_after_commit
 from coordination.notifications import mail, robots
 from coordination.notifications.models import NotificationMail
 from coordination.notifications.notice import Notice
-from coordination.timeutil import LOCAL_TZ, to_local, utcnow
+from coordination.timeutil import to_local, to_utc, utcnow
 from workflows.notifications import RULES, EmailMode, Urgency, email_due
 
 
@@ -75,7 +75,7 @@ def tell(notices: Sequence[Notice], actor_id: int | None = None) -> None:
         due = email_due(mode, urgency, local_now, by_email=rule.by_email) if mode else None
         if due is None:
             continue
-        due_utc = due.replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+        due_utc = to_utc(due)
         mail.append(
             {
                 "notification_id": notification_id,

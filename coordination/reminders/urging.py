@@ -11,7 +11,7 @@ closed task cancels it, and a sent row is never touched.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from coordination.assignments.models import Assignment
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism
 from coordination.reminders.models import Reminder
-from coordination.timeutil import LOCAL_TZ, local_today, utcnow
+from coordination.timeutil import local_today, to_utc, utcnow
 from workflows.assignment import OPEN_VALUES
 from workflows.reminders import Policy, next_urging, send_time
 
@@ -48,7 +48,7 @@ class Sent(Protocol):
 
 def due_at_utc(day: date) -> datetime:
     """The moment (naive UTC, as stored) a reminder for `day` goes out: its working morning."""
-    return send_time(day).replace(tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return to_utc(send_time(day))
 
 
 def task_key(assignment_id: int, kind: str, stamp: str, user_id: int) -> str:

@@ -16,11 +16,10 @@ from coordination.assignments.models import Assignment
 from coordination.audit.operations import record, snapshot
 from coordination.auth.models import User
 from coordination.events import operations as events
-from coordination.events.operations import to_utc
 from coordination.extensions import db
 from coordination.operations import OperationError
 from coordination.organizations.models import Mechanism
-from coordination.timeutil import local_today, to_local
+from coordination.timeutil import local_today, to_local, to_utc
 from coordination.visits import invitations
 from coordination.visits.models import ItineraryItem, Visit, VisitOutcome
 from workflows import visit as flow
