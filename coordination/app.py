@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from coordination import cli, errors, inbox, jobs, navigation, page_cache, permissions
+from coordination import cli, datacache, errors, inbox, jobs, navigation, permissions
 from coordination.assignments import plan_pages  # noqa: F401  (the plan pages join on import)
 from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401  (receivers)
 from coordination.assignments.views import bp as assignments_bp
@@ -80,13 +80,13 @@ def create_app(config: type[Config] | dict[str, object] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
     jobs.init_app(app)
+    datacache.init_app(app)
 
     _register_blueprints(app)
     _connect_subscribers()
     _register_template_helpers(app)
     _register_security_headers(app)
     errors.register(app)  # its input checks run before any other hook of the app's
-    page_cache.init_app(app)
     cli.register(app)
     logging.basicConfig(level=logging.INFO)
     _warn_about_unreachable_links(app)

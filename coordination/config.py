@@ -108,9 +108,9 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 500_000  # bytes of one text field
     MAX_FORM_PARTS = 1000
     PAGE_SIZE = 50
-    # Finished pages kept per web process until anything is written (0 turns it off).
-    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "200"))
-    PAGE_CACHE_SECONDS = 300
+    # Prefix of the figures and reference lists kept in Redis (coordination/datacache.py): two
+    # deployments sharing one Redis need different ones.
+    DATACACHE_NAMESPACE = os.environ.get("DATACACHE_NAMESPACE", "coordination")
 
 
 class TestingConfig(Config):

@@ -68,6 +68,14 @@ extension_decided = _signal(
     "extension-decided", "sender: assignment id; actor_id; request_id; granted (bool)."
 )
 completion_submitted = _signal("completion-submitted", "sender: assignment id; actor_id.")
+extension_withdrawn = _signal("extension-withdrawn", "sender: assignment id; actor_id; request_id.")
+
+# --- the mechanism's reference data ---------------------------------------------------------
+reference_changed = _signal(
+    "reference-changed",
+    "sender: mechanism id; actor_id; what ('units', 'framework', 'settings'): what every page reads "
+    "of the mechanism changed.",
+)
 
 # --- joint meetings -------------------------------------------------------------------------
 meeting_scheduled = _signal("meeting-scheduled", "sender: meeting id; actor_id.")

@@ -81,6 +81,7 @@ def _per_test_config(tmp_path: Path) -> dict[str, Any]:
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "REPORT_DIR": str(tmp_path / "reports"),
         "RQ_QUEUE": f"test-{uuid.uuid4().hex}",
+        "DATACACHE_NAMESPACE": f"test-{uuid.uuid4().hex}",
         "SERVER_BASE_URL": "http://coordination.test",
     }
 
@@ -90,6 +91,7 @@ SHARED_KEYS = (
     "UPLOAD_DIR",
     "REPORT_DIR",
     "RQ_QUEUE",
+    "DATACACHE_NAMESPACE",
     "SERVER_BASE_URL",
     "MAIL_SERVER",
     "MAIL_PORT",

@@ -260,6 +260,8 @@ NOT_IN_THE_DEMO = {
     "meeting-cancelled",
     "visit-cancelled",
     "calendar-changed",
+    "extension-withdrawn",
+    "reference-changed",
 }
 
 

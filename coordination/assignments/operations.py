@@ -510,6 +510,7 @@ def withdraw_extension(request: ExtensionRequest, actor: User) -> None:
         after={"extension_id": request.id},
         actor_id=actor.id,
     )
+    signals.send(signals.extension_withdrawn, request.assignment_id, actor_id=actor.id, request_id=request.id)
 
 
 def submit_completion(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from coordination import signals
+from coordination import datacache, signals
 from coordination.assignments import calendar_review, operations
+from coordination.assignments.models import Assignment
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.plans.models import AnnualPlan, PlanItem
@@ -49,3 +50,36 @@ def _flag_review(year: int, **_: object) -> None:
             row.review_pending = True
             db.session.flush()
             work_calendar.forget()
+
+
+# --- the figures kept of the tasks (coordination/datacache.py) -------------------------------
+TASK_EVENTS = (
+    signals.assignment_acknowledged,
+    signals.assignment_started,
+    signals.assignment_reported,
+    signals.assignment_returned,
+    signals.assignment_closed,
+    signals.assignment_cancelled,
+    signals.assignment_changed,
+    signals.extension_requested,
+    signals.extension_decided,
+    signals.extension_withdrawn,
+    signals.completion_submitted,
+)
+
+
+def _task_changed(assignment_id: int, **_: object) -> None:
+    """The overview's rows and the home page's counts of this task's mechanism are out of date
+    once the change commits."""
+    assignment = db.session.get(Assignment, assignment_id)  # the sender's row: no query
+    if assignment is not None:
+        datacache.touch(datacache.tasks_version_name(assignment.mechanism_id))
+
+
+for _event in TASK_EVENTS:
+    _event.connect(_task_changed)
+
+
+@signals.assignments_created.connect
+def _tasks_created(mechanism_id: int, **_: object) -> None:
+    datacache.touch(datacache.tasks_version_name(mechanism_id))

@@ -30,7 +30,6 @@ from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
 from coordination.labels import ACTION_LABELS, light_reason
 from coordination.organizations.queries import current_mechanism
-from coordination.page_cache import cached_page
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
 from coordination.urls import safe_next
@@ -87,7 +86,6 @@ def light_of(assignment: Assignment, pending: bool, rule: TrafficRule) -> LightS
 
 
 @bp.route("/tasks")
-@cached_page
 @permissions.require(permissions.can_read_mechanism)
 def index() -> ResponseReturnValue:
     filters = queries.TaskFilters.from_args(request.args)

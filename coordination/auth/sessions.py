@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from coordination import page_cache
 from coordination.auth import operations
 from coordination.auth.models import User, UserSession
 from coordination.extensions import db, login_manager
@@ -124,10 +123,8 @@ def _from_remember_token(token: str) -> User | None:
         "user_agent": device_summary(request.user_agent.string),
     }
     # Committed at once, on the condition that the old token is still the row's: two requests
-    # bringing the same token cannot both win. Counted by the page cache, so no page kept for
-    # the old session secret is shown again.
+    # bringing the same token cannot both win.
     with db.engine.begin() as connection:
-        page_cache.track(connection)
         result = connection.execute(
             update(UserSession)
             .where(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coordination import datacache
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Mechanism
@@ -20,7 +21,14 @@ def areas_with_tasks(mechanism: Mechanism) -> list[Area]:
 
 
 def key_task_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
-    tasks = db.session.scalars(
-        select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
+    """Read on every task list: kept in the process until the mechanism's reference data changes."""
+
+    def load() -> list[tuple[int, str]]:
+        tasks = db.session.scalars(
+            select(KeyTask).where(KeyTask.mechanism_id == mechanism.id).order_by(KeyTask.number)
+        )
+        return [(t.id, t.label) for t in tasks]
+
+    return datacache.in_process(
+        f"key_task_choices:{mechanism.id}", [datacache.reference_version_name(mechanism.id)], load
     )
-    return [(t.id, t.label) for t in tasks]

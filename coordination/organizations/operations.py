@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from coordination import signals
 from coordination.audit.operations import record, snapshot
 from coordination.audit.operations import set_active as audit_set_active
 from coordination.extensions import db
@@ -77,6 +78,7 @@ def create_body(mechanism: Mechanism, data: BodyData) -> Body:
     db.session.add(body)
     db.session.flush()
     record("body.create", body, summary=body.name_zh, after=snapshot(body, *BODY_FIELDS))
+    _units_changed(body)
     return body
 
 
@@ -87,8 +89,14 @@ def update_body(body: Body, data: BodyData) -> None:
         setattr(body, key, value.strip() if isinstance(value, str) else value)
     db.session.flush()
     record("body.update", body, summary=body.name_zh, before=before, after=snapshot(body, *BODY_FIELDS))
+    _units_changed(body)
 
 
 def set_active(body: Body, active: bool) -> None:
     """Bodies are deactivated, never deleted: plans and tasks keep pointing at them."""
     audit_set_active(body, active, "body", body.name_zh)
+    _units_changed(body)
+
+
+def _units_changed(body: Body) -> None:
+    signals.send(signals.reference_changed, body.mechanism_id, actor_id=None, what="units")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coordination import datacache
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Body, Mechanism, Tier
@@ -60,10 +61,17 @@ def comments_by_item(plan: AnnualPlan) -> dict[int, list[ItemComment]]:
 
 
 def unit_choices(mechanism: Mechanism) -> list[tuple[int, str]]:
-    bodies = db.session.scalars(
-        select(Body)
-        .where(Body.mechanism_id == mechanism.id, Body.tier == Tier.EXECUTION, Body.active.is_(True))
-        .options(selectinload(Body.party))
-        .order_by(Body.party_id, Body.sort_order)
-    ).all()
-    return [(b.id, f"{b.party.name_zh} · {b.name_zh}") for b in bodies]
+    """Read on every filtered list: kept in the process until the mechanism's units change."""
+
+    def load() -> list[tuple[int, str]]:
+        bodies = db.session.scalars(
+            select(Body)
+            .where(Body.mechanism_id == mechanism.id, Body.tier == Tier.EXECUTION, Body.active.is_(True))
+            .options(selectinload(Body.party))
+            .order_by(Body.party_id, Body.sort_order)
+        ).all()
+        return [(b.id, f"{b.party.name_zh} · {b.name_zh}") for b in bodies]
+
+    return datacache.in_process(
+        f"unit_choices:{mechanism.id}", [datacache.reference_version_name(mechanism.id)], load
+    )

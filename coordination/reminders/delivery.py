@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from coordination import inbox, outbox, page_cache
+from coordination import inbox, outbox
 from coordination.assignments.models import Assignment, ProgressReport
 from coordination.auth.models import User
 from coordination.events.models import Attendee, EventMixin
@@ -291,8 +291,6 @@ def _mark_sent(rows: list[Claimed], token: str, connection: Connection | None = 
     their in-app notifications and an urging's successor (urging.py): a crash can resend this
     message (the window above) but never loses the next urging. The delivery loop passes its own
     connection: going through the pool per message costs a ping and a reset."""
-    if connection is not None:
-        page_cache.track(connection)  # the bell's unread count is on kept pages
     outbox.finish(
         Reminder,
         [r.id for r in rows],

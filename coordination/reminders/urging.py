@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from coordination import page_cache
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism
@@ -74,7 +73,6 @@ def write_next(rows: Sequence[Sent], connection: Connection | None = None) -> in
     if connection is None:
         return _write_next(urgings, db.session.execute)
     with connection.begin():
-        page_cache.track(connection)  # a write on a connection of its own retires kept pages too
         return _write_next(urgings, connection.execute)
 
 

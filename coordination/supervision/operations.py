@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from coordination import signals
 from coordination.assignments.queries import traffic_rule_of
 from coordination.audit.operations import record
 from coordination.auth.models import User
@@ -34,3 +35,4 @@ def set_traffic_rule(mechanism: Mechanism, actor: User, rule: TrafficRule) -> No
         after=rule.as_dict(),
         actor_id=actor.id,
     )
+    signals.send(signals.reference_changed, mechanism.id, actor_id=actor.id, what="settings")

@@ -17,7 +17,6 @@ from coordination.extensions import db
 from coordination.jobs import redis_available
 from coordination.labels import REPORT_STATE_LABELS
 from coordination.organizations.queries import current_mechanism
-from coordination.page_cache import cached_page
 from coordination.plans.models import AnnualPlan
 from coordination.plans.queries import unit_choices
 from coordination.supervision import generation, operations, queries
@@ -56,7 +55,6 @@ def area_chart(rows: list[queries.AreaRow]) -> Markup:
 
 
 @bp.route("/")
-@cached_page
 @permissions.require(permissions.reads_everything)
 def overview() -> ResponseReturnValue:
     mechanism = current_mechanism()
@@ -114,7 +112,6 @@ def traffic_rule() -> ResponseReturnValue:
 
 
 @bp.route("/units")
-@cached_page
 @permissions.require(permissions.reads_everything)
 def units() -> ResponseReturnValue:
     mechanism = current_mechanism()

@@ -1,0 +1,86 @@
+"""Figures and reference lists kept across processes (coordination/datacache.py): a kept value is
+replaced right after the change that affects it commits, whichever process or user made it, and
+never by a change that rolled back. Two apps on one Redis namespace stand for two processes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from coordination import datacache
+from coordination.extensions import db
+from tests.conftest import SHARED_KEYS, make_app
+
+
+def _second_process(app: Flask) -> Flask:
+    return make_app(app.config["SQLALCHEMY_DATABASE_URI"], **{k: app.config[k] for k in SHARED_KEYS})
+
+
+def _counter() -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    def load() -> int:
+        calls.append(1)
+        return len(calls)
+
+    return calls, load
+
+
+def test_a_kept_figure_is_computed_once_and_again_after_a_committed_change(app):
+    calls, load = _counter()
+    name = datacache.tasks_version_name(1)
+    assert datacache.remember("figure", [name], load) == 1
+    assert datacache.remember("figure", [name], load) == 1  # kept
+    datacache.touch(name)
+    db.session.rollback()  # a change that did not happen retires nothing
+    assert datacache.remember("figure", [name], load) == 1
+    datacache.touch(name)
+    db.session.commit()
+    assert datacache.remember("figure", [name], load) == 2
+    assert len(calls) == 2
+
+
+def test_another_process_sees_the_change_at_once(app):
+    other = _second_process(app)
+    calls, load = _counter()
+    name = datacache.reference_version_name(1)
+    with other.app_context():
+        assert datacache.in_process("units", [name], load) == 1
+        assert datacache.in_process("units", [name], load) == 1
+    datacache.touch(name)  # this process changes the data
+    db.session.commit()
+    with other.app_context():
+        assert datacache.in_process("units", [name], load) == 2
+
+
+def test_without_redis_every_figure_is_computed(app):
+    calls, load = _counter()
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    datacache.init_app(app)
+    assert datacache.remember("figure", ["tasks:1"], load) == 1
+    assert datacache.remember("figure", ["tasks:1"], load) == 2
+    datacache.touch("tasks:1")
+    db.session.commit()  # the lost bump is no error
+
+
+def test_a_new_unit_is_offered_in_the_task_filter_at_once(app, client, login):
+    login("leader.sh")
+    assert "大连市生态环境局" not in client.get("/tasks").get_data(as_text=True)  # the list is kept now
+    login("admin")
+    response = client.post(
+        "/admin/bodies/new",
+        data={
+            "party_id": db.session.scalar(db.text("SELECT id FROM parties WHERE code = 'dl'")),
+            "tier": "execution",
+            "kind": "member_unit",
+            "name_zh": "大连市生态环境局",
+            "name_en": "Dalian Ecology and Environment Bureau",
+            "short_name": "市生态环境局",
+            "parent_id": 0,
+            "sort_order": 5,
+        },
+    )
+    assert response.status_code == 302
+    body_id = db.session.scalar(db.text("SELECT id FROM bodies WHERE name_zh = '大连市生态环境局'"))
+    login("leader.sh")
+    client.get("/")  # whatever the admin's pages said is shown and gone
+    assert f'<option value="{body_id}">' in client.get("/tasks").get_data(as_text=True)
