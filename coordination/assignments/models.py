@@ -32,8 +32,9 @@ class Assignment(Model):
     __table_args__ = (
         Index("ix_assignments_body_state_deadline", "body_id", "state", "current_deadline"),
         Index("ix_assignments_state_deadline", "state", "current_deadline"),
-        # The task lists of a unit in deadline order (我的任务, and its overdue list among open tasks):
-        # the first page is read off the index, not sorted out of all the unit's tasks.
+        # The task lists in deadline order (everyone's; a unit's, 我的任务; a unit's open tasks, its
+        # overdue list): the first page is read off the index, not sorted out of all the tasks.
+        Index("ix_assignments_deadline", "current_deadline", "id"),
         Index("ix_assignments_body_deadline", "body_id", "current_deadline", "id"),
         Index(
             "ix_assignments_open_body_deadline",

@@ -1,7 +1,8 @@
-"""task list indexes: a unit's tasks, and its open tasks, in deadline order
+"""task list indexes: all tasks, a unit's tasks, and a unit's open tasks, in deadline order
 
-我的任务 and a unit's overdue list read their first page off these indexes instead of sorting
-all of the unit's tasks; the overdue count is a range of the partial index on open tasks.
+The task list (all tasks for the leading group, 我的任务, a unit's overdue list) reads its first
+page off these indexes instead of sorting every task it filters; a unit's overdue count is a
+range of the partial index on open tasks.
 
 Revision ID: 0017_task_list_indexes
 Revises: 0016_robot_details
@@ -24,6 +25,7 @@ OPEN_ONLY = sa.text("state IN ('acknowledged', 'assigned', 'in_progress', 'retur
 
 def upgrade():
     with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.create_index("ix_assignments_deadline", ["current_deadline", "id"])
         batch_op.create_index("ix_assignments_body_deadline", ["body_id", "current_deadline", "id"])
         batch_op.create_index(
             "ix_assignments_open_body_deadline",
@@ -37,3 +39,4 @@ def downgrade():
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.drop_index("ix_assignments_open_body_deadline")
         batch_op.drop_index("ix_assignments_body_deadline")
+        batch_op.drop_index("ix_assignments_deadline")
