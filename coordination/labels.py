@@ -59,24 +59,32 @@ LIGHT_LABELS = {
 }
 
 
+class LightReasons:
+    """Why a light is what it is, for a page of rows: the sentences are translated once, when
+    made, and each row only picks one (and fills in its points behind schedule)."""
+
+    def __init__(self, rule: TrafficRule) -> None:
+        self.fixed = {
+            Reason.OVERDUE: _("Past its deadline."),
+            Reason.PENDING_EXTENSION: _("An extension request is waiting for a decision."),
+            Reason.DEADLINE_NEAR: _(
+                "Due within %(n)d working days and less than %(percent)d%% done.",
+                n=rule.warning_workdays,
+                percent=rule.at_risk_percent,
+            ),
+        }
+        # Translated without its figure (gettext formats only when given one): filled in per row.
+        self.behind = _("Behind schedule by %(points)d points: progress lags the share of its time gone by.")
+
+    def __call__(self, assessment: Assessment) -> str:
+        if assessment.reason == Reason.BEHIND_SCHEDULE:
+            return self.behind % {"points": assessment.behind_by}
+        return self.fixed.get(assessment.reason, "") if assessment.reason else ""
+
+
 def light_reason(assessment: Assessment, rule: TrafficRule) -> str:
     """Why the light is what it is, in a sentence (empty for green and finished)."""
-    if assessment.reason == Reason.OVERDUE:
-        return _("Past its deadline.")
-    if assessment.reason == Reason.PENDING_EXTENSION:
-        return _("An extension request is waiting for a decision.")
-    if assessment.reason == Reason.DEADLINE_NEAR:
-        return _(
-            "Due within %(n)d working days and less than %(percent)d%% done.",
-            n=rule.warning_workdays,
-            percent=rule.at_risk_percent,
-        )
-    if assessment.reason == Reason.BEHIND_SCHEDULE:
-        return _(
-            "Behind schedule by %(points)d points: progress lags the share of its time gone by.",
-            points=assessment.behind_by,
-        )
-    return ""
+    return LightReasons(rule)(assessment)
 
 
 ALL_LABELS = {

@@ -22,11 +22,28 @@ class SourceKind(StrEnum):
     VISIT = "visit"  # 高层互访成果 (visits)
 
 
+# The open states written out (workflows.assignment.OPEN_VALUES): a partial index's predicate, which
+# PostgreSQL uses when a query's `state IN (...)` lists the same values as literals.
+OPEN_ONLY = text("state IN ('acknowledged', 'assigned', 'in_progress', 'returned')")
+
+
 class Assignment(Model):
     __tablename__ = "assignments"
     __table_args__ = (
         Index("ix_assignments_body_state_deadline", "body_id", "state", "current_deadline"),
         Index("ix_assignments_state_deadline", "state", "current_deadline"),
+        # The task lists in deadline order (everyone's; a unit's, 我的任务; a unit's open tasks, its
+        # overdue list): the first page is read off the index, not sorted out of all the tasks.
+        Index("ix_assignments_deadline", "current_deadline", "id"),
+        Index("ix_assignments_body_deadline", "body_id", "current_deadline", "id"),
+        Index(
+            "ix_assignments_open_body_deadline",
+            "body_id",
+            "current_deadline",
+            "id",
+            postgresql_where=OPEN_ONLY,
+            sqlite_where=OPEN_ONLY,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

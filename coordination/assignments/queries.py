@@ -1,5 +1,5 @@
-"""The task lists: one query for the page's rows, one for its count, one for pending extensions,
-whatever the number of rows."""
+"""The task lists: one statement for the page's rows (the columns shown, the pending extension an
+EXISTS), one for its count, whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
@@ -15,6 +15,7 @@ from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
+from coordination.organizations.models import Body
 from coordination.plans.models import PlanItem
 from coordination.timeutil import closed_by, days_from, local_date, local_date_of
 from coordination.views_util import date_arg, int_arg, search_arg
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SORTS: dict[str, tuple[UnaryExpression[Any], UnaryExpression[Any]]] = {
+# Each order ends on the id, so that a page holds the same rows whichever plan the database picks
+# (and no task shows on two pages).
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "deadline": (Assignment.current_deadline.asc(), Assignment.id.asc()),
     "-deadline": (Assignment.current_deadline.desc(), Assignment.id.desc()),
-    "state": (Assignment.state.asc(), Assignment.current_deadline.asc()),
-    "key_task": (KeyTask.number.asc(), Assignment.current_deadline.asc()),
+    "state": (Assignment.state.asc(), Assignment.current_deadline.asc(), Assignment.id.asc()),
+    "key_task": (KeyTask.number.asc(), Assignment.current_deadline.asc(), Assignment.id.asc()),
     "updated": (Assignment.updated_at.desc(), Assignment.id.desc()),
 }
 
@@ -98,8 +101,11 @@ def traffic_rule_of(mechanism: Mechanism | None) -> TrafficRule:
     return TrafficRule.from_dict(getattr(mechanism, "traffic_rule", None))
 
 
-def assessment_of(assignment: Assignment, today: date, pending: bool, rule: TrafficRule) -> Assessment:
-    """The light of one task, in Python: its time runs from the day it was assigned."""
+def assessment_of(
+    assignment: Assignment | Row[Any], today: date, pending: bool, rule: TrafficRule
+) -> Assessment:
+    """The light of one task (or of a task list's row, which has the same columns), in Python:
+    its time runs from the day it was assigned."""
     return assess(
         AssignmentState(assignment.state),
         assignment.current_deadline,
@@ -144,25 +150,73 @@ def light_sql(today: date, rule: TrafficRule) -> ColumnElement[str]:
     return case(*when, else_=Light.GREEN.value)
 
 
-def filtered(filters: TaskFilters, today: date, body_ids: set[int] | None) -> Select[tuple[Assignment]]:
-    query = select(Assignment).join(KeyTask, Assignment.key_task_id == KeyTask.id, isouter=True)
+def open_states() -> ColumnElement[bool]:
+    """`state IN (the open states)` with the values written into the SQL (not bound): PostgreSQL
+    then proves that the partial index on open tasks (ix_assignments_open_body_deadline) applies,
+    also when the driver has prepared the statement."""
+    return Assignment.state.in_(
+        bindparam("open_states", list(OPEN_VALUES), expanding=True, literal_execute=True, unique=True)
+    )
+
+
+def task_conditions(
+    filters: TaskFilters, today: date, body_ids: set[int] | None
+) -> list[ColumnElement[bool]]:
+    """The task list's filters as WHERE terms on assignments alone (the key task's number is a
+    subquery), so that counting them needs no join."""
+    where: list[ColumnElement[bool]] = []
     if body_ids is not None:
-        query = query.where(Assignment.body_id.in_(body_ids))
+        where.append(Assignment.body_id.in_(sorted(body_ids)))
     if filters.unit:
-        query = query.where(Assignment.body_id == filters.unit)
+        where.append(Assignment.body_id == filters.unit)
     if filters.state == "open":
-        query = query.where(Assignment.state.in_(OPEN_VALUES))
+        where.append(open_states())
     elif filters.state:
-        query = query.where(Assignment.state == filters.state)
+        where.append(Assignment.state == filters.state)
     if filters.key_task:
-        query = query.where(KeyTask.number == filters.key_task)
+        where.append(Assignment.key_task_id.in_(select(KeyTask.id).where(KeyTask.number == filters.key_task)))
     if filters.overdue:
-        query = query.where(overdue_clause(today))
+        where.append(open_states() & (Assignment.current_deadline < today))
     if filters.due_before:
-        query = query.where(Assignment.current_deadline <= filters.due_before)
+        where.append(Assignment.current_deadline <= filters.due_before)
     if filters.q:
-        query = query.where(Assignment.title.ilike(f"%{filters.q}%"))
-    return query
+        where.append(Assignment.title.ilike(f"%{filters.q}%"))
+    return where
+
+
+def pending_extension_exists() -> ColumnElement[bool]:
+    """Whether the row's task has an extension request waiting (at most one: a unique partial index)."""
+    return (
+        select(ExtensionRequest.id)
+        .where(ExtensionRequest.assignment_id == Assignment.id, ExtensionRequest.state == "pending")
+        .exists()
+    )
+
+
+def task_list(
+    filters: TaskFilters, today: date, body_ids: set[int] | None, page: int, size: int, with_body: bool
+) -> tuple[list[Row[Any]], int]:
+    """One page of the task list, only the columns it shows, and the number of tasks it pages
+    through: two statements whatever the filters and the number of rows."""
+    where = task_conditions(filters, today, body_ids)
+    total = db.session.scalar(select(func.count()).select_from(Assignment).where(*where)) or 0
+    columns: list[Any] = [
+        Assignment.id,
+        Assignment.title,
+        Assignment.state,
+        Assignment.role,
+        Assignment.current_deadline,
+        Assignment.original_deadline,
+        Assignment.percent_complete,
+        Assignment.created_at,
+        KeyTask.number.label("key_task_number"),
+        pending_extension_exists().label("pending_extension"),
+    ]
+    query = select(*columns).join(KeyTask, Assignment.key_task_id == KeyTask.id, isouter=True)
+    if with_body:
+        query = query.add_columns(Body.name_zh.label("body_name")).join(Body, Assignment.body_id == Body.id)
+    query = query.where(*where).order_by(*SORTS[filters.sort]).offset((page - 1) * size).limit(size)
+    return list(db.session.execute(query)), total
 
 
 def paged(query: Select[tuple[T]], page: int, size: int) -> tuple[list[T], int]:
@@ -170,28 +224,6 @@ def paged(query: Select[tuple[T]], page: int, size: int) -> tuple[list[T], int]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.scalars(query.offset((page - 1) * size).limit(size)).all()
     return list(rows), total
-
-
-def page_of(
-    query: Select[tuple[Assignment]], sort: str, page: int, size: int
-) -> tuple[list[Assignment], int]:
-    return paged(
-        query.options(joinedload(Assignment.key_task), joinedload(Assignment.body)).order_by(*SORTS[sort]),
-        page,
-        size,
-    )
-
-
-def pending_extension_ids(assignment_ids: list[int]) -> set[int]:
-    if not assignment_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(ExtensionRequest.assignment_id).where(
-                ExtensionRequest.assignment_id.in_(assignment_ids), ExtensionRequest.state == "pending"
-            )
-        )
-    )
 
 
 def completions_waiting(mechanism_id: int) -> Select[tuple[Assignment]]:

@@ -28,7 +28,7 @@ from coordination.assignments.forms import (
 from coordination.assignments.models import Assignment, Attachment, ExtensionRequest
 from coordination.extensions import db
 from coordination.framework.queries import key_task_choices
-from coordination.labels import ACTION_LABELS, light_reason
+from coordination.labels import ACTION_LABELS, LightReasons, light_reason
 from coordination.organizations.queries import current_mechanism
 from coordination.plans.queries import unit_choices
 from coordination.timeutil import local_today
@@ -94,14 +94,20 @@ def index() -> ResponseReturnValue:
     page = page_arg(request.args)
     size = current_app.config["PAGE_SIZE"]
     today = local_today()
-    rows, total = queries.page_of(queries.filtered(filters, today, body_ids), filters.sort, page, size)
-    pending = queries.pending_extension_ids([a.id for a in rows])
+    rows, total = queries.task_list(filters, today, body_ids, page, size, with_body=everything)
     mechanism = current_mechanism()
     rule = queries.traffic_rule_of(mechanism)
+    reasons = LightReasons(rule)
+    lights = {}
+    for row in rows:
+        assessment = queries.assessment_of(row, today, row.pending_extension, rule)
+        lights[row.id] = LightShown(assessment.light.value, reasons(assessment))
     return render_template(
         "assignments/index.html",
         rows=rows,
-        lights={a.id: light_of(a, a.id in pending, rule) for a in rows},
+        lights=lights,
+        # url_for once, not once a row: a task's address is this followed by its id.
+        task_href=url_for("assignments.show", assignment_id=0).removesuffix("0"),
         total=total,
         page=page,
         pages=page_count(total, size),
