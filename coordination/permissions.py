@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import TYPE_CHECKING, ParamSpec
+from typing import TYPE_CHECKING, ParamSpec, Protocol
 
 from flask import abort
 from flask.typing import ResponseReturnValue
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # permissions sit below the packages whose objects they judge
     from coordination.assignments.models import Assignment
     from coordination.auth.models import User
     from coordination.meetings.models import Meeting
-    from coordination.plans.models import AnnualPlan
+    from coordination.plans.models import AnnualPlan, PlanItem
     from coordination.visits.models import Visit
 
 P = ParamSpec("P")
@@ -125,6 +125,10 @@ def leads_item_of(user: User, assignment: Assignment) -> bool:
     item = assignment.plan_item
     if item is None or assignment.role != "cooperating":
         return False
+    return _leads(user, item)
+
+
+def _leads(user: User, item: PlanItem) -> bool:
     mine = liaison_body_ids(user)
     return any(u.role == "lead" and u.body_id in mine for u in item.units)
 
@@ -135,6 +139,40 @@ def can_view_assignment(user: User, assignment: Assignment) -> bool:
         or assignment.body_id in liaison_body_ids(user)
         or leads_item_of(user, assignment)
     )
+
+
+class TaskOnItem(Protocol):
+    """What can_view_assignment asks of a task (an Assignment, or a row of one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def body_id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def plan_item(self) -> PlanItem | None: ...
+
+
+def viewable_ids(user: User, tasks: Iterable[TaskOnItem]) -> set[int]:
+    """The ids of the tasks can_view_assignment lets the user open, with the user's side asked
+    once and each item's lead-unit question once (a task page lists every unit on its item)."""
+    tasks = list(tasks)
+    if reads_everything(user):
+        return {t.id for t in tasks}
+    mine = liaison_body_ids(user)
+    leads: dict[int, bool] = {}
+    viewable = set()
+    for t in tasks:
+        item = t.plan_item
+        if t.body_id in mine:
+            viewable.add(t.id)
+        elif item is not None and t.role == "cooperating":
+            if item.id not in leads:
+                leads[item.id] = _leads(user, item)
+            if leads[item.id]:
+                viewable.add(t.id)
+    return viewable
 
 
 # --- what of a task a user may see ---------------------------------------------------------

@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from coordination.assignments.models import Assignment, ExtensionRequest
-from coordination.audit.models import AuditEvent
 from coordination.extensions import db
 from coordination.framework.models import KeyTask
 from coordination.organizations.models import Body
@@ -249,16 +248,6 @@ def extensions_waiting(mechanism_id: int) -> Select[tuple[ExtensionRequest]]:
     )
 
 
-def history(assignment: Assignment) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.object_type == "assignments", AuditEvent.object_id == assignment.id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        )
-    )
-
-
 def of_plan(plan_id: int) -> list[Assignment]:
     """Every task a plan's issue (and its amendments) created, in the order they were made."""
     return list(
@@ -267,18 +256,5 @@ def of_plan(plan_id: int) -> list[Assignment]:
             .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
             .where(PlanItem.plan_id == plan_id)
             .order_by(Assignment.id)
-        )
-    )
-
-
-def siblings(assignment: Assignment) -> list[Assignment]:
-    """The other units' assignments on the same plan item: the chain read sideways."""
-    if assignment.plan_item_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.plan_item_id == assignment.plan_item_id, Assignment.id != assignment.id)
-            .order_by(Assignment.role, Assignment.id)
         )
     )

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 
 from coordination import permissions
-from coordination.assignments import operations, queries, storage
+from coordination.assignments import operations, queries, storage, task_page
 from coordination.assignments.calendar_review import deadline_changes
 from coordination.assignments.forms import (
     CloseForm,
@@ -136,22 +136,29 @@ def _offered(assignment: Assignment) -> set[str]:
     return offered
 
 
+# The forms the page shows, by template slot: built only for the actions it offers.
+def _forms(version: int, offered: set[str]) -> dict[str, FlaskForm]:
+    forms: dict[str, FlaskForm] = {}
+    if "report" in offered:
+        forms["report_form"] = ReportForm(formdata=None, version=version)
+    if "extension" in offered:
+        forms["extension_form"] = ExtensionForm(formdata=None, version=version)
+    if "submit_completion" in offered:
+        forms["completion_form"] = CompletionForm(formdata=None, version=version)
+    if "close" in offered:
+        forms["close_form"] = CloseForm(formdata=None, version=version)
+    if "return" in offered:
+        forms["return_form"] = ReasonForm(formdata=None, version=version, prefix="return")
+    if "cancel" in offered:
+        forms["cancel_form"] = ReasonForm(formdata=None, version=version, prefix="cancel")
+    return forms
+
+
 def _render(assignment: Assignment, status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
-    version = assignment.version
-    defaults = {
-        "report_form": ReportForm(formdata=None, version=version),
-        "extension_form": ExtensionForm(formdata=None, version=version),
-        "completion_form": CompletionForm(formdata=None, version=version),
-        "close_form": CloseForm(formdata=None, version=version),
-        "return_form": ReasonForm(formdata=None, version=version, prefix="return"),
-        "cancel_form": ReasonForm(formdata=None, version=version, prefix="cancel"),
-        "simple_form": VersionedForm(formdata=None, version=version),
-        "decision_form": DecisionForm(formdata=None),
-    }
-    defaults.update(forms)
     roles = permissions.assignment_roles(current_user, assignment)
     state = flow.AssignmentState(assignment.state)
     offered = _offered(assignment)
+    siblings = task_page.siblings(assignment)
     return render_template(
         "assignments/show.html",
         a=assignment,
@@ -162,17 +169,24 @@ def _render(assignment: Assignment, status: int = 200, **forms: FlaskForm) -> Re
             assignment, _extension_waiting(assignment), queries.traffic_rule_of(assignment.body.mechanism)
         ),
         overdue=flow.is_overdue(state, assignment.current_deadline, local_today()),
-        history=queries.history(assignment),
-        siblings=queries.siblings(assignment),
+        history=task_page.history(assignment),
+        siblings=siblings,
+        openable=permissions.viewable_ids(current_user, siblings),
         action_labels=ACTION_LABELS,
-        **defaults,
+        **(_forms(assignment.version, offered) | forms),
     ), status
 
 
 @bp.route("/tasks/<int:assignment_id>")
 @permissions.require(permissions.can_read_mechanism)
 def show(assignment_id: int) -> ResponseReturnValue:
-    return _render(_visible(assignment_id))
+    assignment = task_page.task(assignment_id)
+    if assignment is None:
+        abort(404)
+    if not permissions.can_view_assignment(current_user, assignment):
+        abort(403)
+    task_page.load_work(assignment)
+    return _render(assignment)
 
 
 def _back(assignment: Assignment) -> ResponseReturnValue:

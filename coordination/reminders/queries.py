@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from coordination.assignments.models import Assignment
 from coordination.extensions import db
@@ -22,22 +22,19 @@ class TaskSupervision:
 def task_supervision(assignment: Assignment) -> TaskSupervision:
     """Escalation notices sent (督办单: yellow for the first levels, red for the leading group)
     and the next reminder scheduled."""
+    # One statement: the first sending of each escalation level, and the pending reminders' first due.
     rows = db.session.execute(
-        select(Reminder.kind, func.min(Reminder.sent_at))
+        select(Reminder.kind, Reminder.status, func.min(Reminder.sent_at), func.min(Reminder.due_at))
         .where(
             Reminder.assignment_id == assignment.id,
-            Reminder.kind.like("escalation_%"),
-            Reminder.status == "sent",
+            or_(
+                and_(Reminder.status == "sent", Reminder.kind.like("escalation_%")),
+                Reminder.status == "pending",
+            ),
         )
-        .group_by(Reminder.kind)
+        .group_by(Reminder.kind, Reminder.status)
         .order_by(Reminder.kind)
     ).all()
-    next_due = db.session.scalar(
-        select(func.min(Reminder.due_at)).where(
-            Reminder.assignment_id == assignment.id, Reminder.status == "pending"
-        )
-    )
-    return TaskSupervision(
-        escalations=[(int(kind.rsplit("_", 1)[1]), sent) for kind, sent in rows],
-        next_reminder=next_due,
-    )
+    sent = [(int(kind.rsplit("_", 1)[1]), first) for kind, status, first, _ in rows if status == "sent"]
+    due = [first for _, status, _, first in rows if status == "pending" and first is not None]
+    return TaskSupervision(escalations=sent, next_reminder=min(due, default=None))
