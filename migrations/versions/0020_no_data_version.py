@@ -1,14 +1,14 @@
 """The page cache's write counter goes: figures are kept by version in Redis (datacache.py).
 
 Revision ID: 0020_no_data_version
-Revises: 0016_robot_details
+Revises: 0017_task_list_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_no_data_version"
-down_revision = "0016_robot_details"
+down_revision = "0017_task_list_indexes"
 branch_labels = None
 depends_on = None
 
