@@ -166,7 +166,6 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": BENCH_URL,
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
-            "PAGE_CACHE_SIZE": 0,
         }
     )
     year = date.today().year

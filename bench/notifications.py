@@ -99,7 +99,6 @@ def main() -> None:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": port,
         "WTF_CSRF_ENABLED": False,
-        "PAGE_CACHE_SIZE": 0,  # every page rendered, so every page counts the bell
         "RATELIMIT_ENABLED": False,
         "ROBOT_ALLOW_LOOPBACK": True,  # the providers' stand-in listens on 127.0.0.1
     }

@@ -103,7 +103,7 @@ def demo_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Page]
 
     tmp = tmp_path_factory.mktemp("crawl")
     url = f"sqlite:///{tmp / 'demo.db'}"
-    config = {**_per_test_config(tmp), "PAGE_CACHE_SIZE": 0}
+    config = _per_test_config(tmp)
     reset_schema(make_app(url))
     app = make_app(url, **config)
     with app.app_context():

@@ -84,3 +84,54 @@ def test_a_new_unit_is_offered_in_the_task_filter_at_once(app, client, login):
     login("leader.sh")
     client.get("/")  # whatever the admin's pages said is shown and gone
     assert f'<option value="{body_id}">' in client.get("/tasks").get_data(as_text=True)
+
+
+def test_the_overview_and_the_home_counts_change_right_after_a_task_is_cancelled(app):
+    """Kept figures of the whole mechanism follow the domain events: one task cancelled by the
+    lead department shows at once on the overview's aggregate and the leader's home counts."""
+    from coordination.assignments import operations as tasks
+    from coordination.supervision import queries
+    from coordination.timeutil import local_today
+    from tests import factories as f
+
+    plan = f.issued_plan(items=2)
+    mechanism = f.mechanism()
+
+    def total() -> int:
+        return queries.totals(queries.overview(mechanism.id, plan.year, local_today())).assignments
+
+    before = total()
+    assert before > 0 and total() == before
+    task = next(a for a in plan_tasks(plan.id) if a.state == "assigned")
+    tasks.cancel(task, f.user("lead.sh"), reason="合并到其他任务")
+    db.session.commit()
+    assert total() == before - 1
+
+
+def plan_tasks(plan_id: int):
+    from coordination.assignments.queries import of_plan
+
+    return of_plan(plan_id)
+
+
+def test_the_leaders_home_page_counts_follow_another_users_change(app, client, login):
+    """The leader's home page (kept counts, served by the web app) after the lead department
+    cancels a task in another process (the test's app)."""
+    import re
+
+    from coordination.assignments import operations as tasks
+    from tests import factories as f
+
+    plan = f.issued_plan(items=2)
+
+    def open_count() -> int:
+        page = client.get("/").get_data(as_text=True)
+        return int(re.search(r'state=open"><div class="stat-value">(\d+)<', page)[1])
+
+    login("leader.sh")
+    before = open_count()
+    assert before > 0 and open_count() == before
+    task = next(a for a in plan_tasks(plan.id) if a.state == "assigned")
+    tasks.cancel(task, f.user("lead.sh"), reason="合并到其他任务")
+    db.session.commit()
+    assert open_count() == before - 1

@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import joinedload
 
-from coordination import permissions
+from coordination import datacache, permissions
 from coordination.assignments.models import Assignment, ExtensionRequest
-from coordination.assignments.queries import overdue_clause
+from coordination.assignments.queries import open_states, overdue_clause
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
 from coordination.jobs import redis_available
@@ -51,38 +51,52 @@ def index() -> ResponseReturnValue:
 def _my_work(mechanism_id: int) -> dict[str, object]:
     """What needs the user's attention: their units' tasks, or the whole mechanism's."""
     today = local_today()
-    scope = select(Assignment).where(Assignment.mechanism_id == mechanism_id)
-    if not permissions.reads_everything(current_user):
-        scope = scope.where(Assignment.body_id.in_(permissions.liaison_body_ids(current_user) or {-1}))
-    ids = scope.with_only_columns(Assignment.id).scalar_subquery()
     soon = add_workdays(today, 5)
-    row = db.session.execute(
-        select(
-            func.count().filter(Assignment.state.in_(OPEN_VALUES)),
-            func.count().filter(overdue_clause(today)),
-            func.count().filter(
-                Assignment.state.in_(OPEN_VALUES), Assignment.current_deadline.between(today, soon)
-            ),
-            func.count().filter(Assignment.state == "assigned"),
-            func.count().filter(Assignment.state == "returned"),
-            func.count().filter(Assignment.state == "submitted"),
-        ).where(Assignment.id.in_(ids))
-    ).one()
+    scope: list[ColumnElement[bool]] = [Assignment.mechanism_id == mechanism_id]
+    everything = permissions.reads_everything(current_user)
+    if not everything:
+        scope.append(Assignment.body_id.in_(permissions.liaison_body_ids(current_user) or {-1}))
+
+    def count() -> tuple[int, ...]:
+        # One pass over the scope's own rows (a filter on the table, not IN a subquery of it).
+        row = db.session.execute(
+            select(
+                func.count().filter(Assignment.state.in_(OPEN_VALUES)),
+                func.count().filter(overdue_clause(today)),
+                func.count().filter(
+                    Assignment.state.in_(OPEN_VALUES), Assignment.current_deadline.between(today, soon)
+                ),
+                func.count().filter(Assignment.state == "assigned"),
+                func.count().filter(Assignment.state == "returned"),
+                func.count().filter(Assignment.state == "submitted"),
+            ).where(*scope)
+        ).one()
+        pending = db.session.scalar(
+            select(func.count())
+            .select_from(ExtensionRequest)
+            .join(Assignment, ExtensionRequest.assignment_id == Assignment.id)
+            .where(ExtensionRequest.state == "pending", *scope)
+        )
+        return (*(int(v) for v in row), int(pending or 0))
+
+    # The whole mechanism's counts are the same for every reader: kept until a task changes.
+    figures = (
+        datacache.remember(
+            f"home-counts:{mechanism_id}:{today}:{soon}", [datacache.tasks_version_name(mechanism_id)], count
+        )
+        if everything
+        else count()
+    )
     upcoming = db.session.scalars(
-        scope.where(Assignment.state.in_(OPEN_VALUES))
+        select(Assignment)
+        .where(*scope, open_states())
         .options(joinedload(Assignment.body))
-        .order_by(Assignment.current_deadline)
+        .order_by(Assignment.current_deadline, Assignment.id)
         .limit(8)
     ).all()
-    pending_extensions = db.session.scalar(
-        select(func.count())
-        .select_from(ExtensionRequest)
-        .where(ExtensionRequest.state == "pending", ExtensionRequest.assignment_id.in_(ids))
-    )
-    keys = ("open", "overdue", "due_soon", "to_acknowledge", "returned", "to_verify")
+    keys = ("open", "overdue", "due_soon", "to_acknowledge", "returned", "to_verify", "pending_extensions")
     return {
-        **dict(zip(keys, row, strict=True)),
-        "pending_extensions": pending_extensions,
+        **dict(zip(keys, figures, strict=True)),
         "upcoming": upcoming,
         "today": today,
         "soon": soon,

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, func, select
 
+from coordination import datacache
 from coordination.assignments.models import Assignment, ExtensionRequest
 from coordination.assignments.queries import (
     closed_late,
@@ -108,22 +109,36 @@ def overview(
         conditions.append(Assignment.body_id.in_(select(Body.id).where(Body.party_id == party_id)))
     if body_id:
         conditions.append(Assignment.body_id == body_id)
-    task_rows = db.session.execute(
-        select(
-            year_tasks.c.key_task_id,
-            func.count(func.distinct(Assignment.decision_id))
-            + func.count(func.distinct(Assignment.visit_outcome_id)),
-            func.count(Assignment.id),
-            func.sum(case((Assignment.state == "closed", 1), else_=0)),
-            func.sum(case((closed_on_time(), 1), else_=0)),
-            func.sum(case((light == Light.RED.value, 1), else_=0)),
-            func.sum(case((light == Light.YELLOW.value, 1), else_=0)),
-        )
-        .select_from(Assignment)
-        .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
-        .where(*conditions)
-        .group_by(year_tasks.c.key_task_id)
-    ).all()
+
+    def count_tasks() -> list[tuple[int | None, ...]]:
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                select(
+                    year_tasks.c.key_task_id,
+                    func.count(func.distinct(Assignment.decision_id))
+                    + func.count(func.distinct(Assignment.visit_outcome_id)),
+                    func.count(Assignment.id),
+                    func.sum(case((Assignment.state == "closed", 1), else_=0)),
+                    func.sum(case((closed_on_time(), 1), else_=0)),
+                    func.sum(case((light == Light.RED.value, 1), else_=0)),
+                    func.sum(case((light == Light.YELLOW.value, 1), else_=0)),
+                )
+                .select_from(Assignment)
+                .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
+                .where(*conditions)
+                .group_by(year_tasks.c.key_task_id)
+            ).all()
+        ]
+
+    # The aggregate over every task of the year is the same for every reader: kept until a task
+    # of the mechanism changes (or the day, the filters or the light's rule differ).
+    rule_key = ",".join(f"{k}={v}" for k, v in sorted(rule.as_dict().items()))
+    task_rows = datacache.remember(
+        f"overview:{mechanism_id}:{year}:{last_year}:{party_id}:{body_id}:{today}:{rule_key}",
+        [datacache.tasks_version_name(mechanism_id)],
+        count_tasks,
+    )
     item_rows = dict(
         db.session.execute(
             select(PlanItem.key_task_id, func.count(PlanItem.id))
