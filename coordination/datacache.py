@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from coordination import signals
+from coordination.extensions import db
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ def _reference_changed(mechanism_id: int, **_: object) -> None:
 
 def touch(*names: str) -> None:
     """Retire what is kept under these versions once the current transaction commits."""
-    from coordination.extensions import db  # the session the operations write through
-
     session = db.session()
     session.info.setdefault(TOUCHED, set()).update(names)
 

@@ -32,6 +32,21 @@ def mechanism() -> Mechanism:
     return db.session.scalar(select(Mechanism))
 
 
+def body_form(**overrides: object) -> dict[str, object]:
+    """The admin's form for a new Dalian member unit (大连市生态环境局), as posted."""
+    data: dict[str, object] = {
+        "party_id": db.session.scalar(select(Party.id).where(Party.code == "dl")),
+        "tier": "execution",
+        "kind": "member_unit",
+        "name_zh": "大连市生态环境局",
+        "name_en": "Dalian Ecology and Environment Bureau",
+        "short_name": "市生态环境局",
+        "parent_id": 0,
+        "sort_order": 5,
+    }
+    return {**data, **overrides}
+
+
 def later(days: int = 60) -> date:
     return local_today() + timedelta(days=days)
 

@@ -5,6 +5,7 @@ from coordination.audit.models import AuditEvent
 from coordination.auth.models import User
 from coordination.extensions import db
 from coordination.organizations.models import Body, Party
+from tests import factories as f
 from tests.conftest import messages_in
 
 ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/bodies", "/admin/bodies/new", "/admin/audit"]
@@ -36,23 +37,9 @@ def _body(name):
     return db.session.scalar(select(Body).where(Body.name_zh == name))
 
 
-def _body_form(**overrides):
-    data = {
-        "party_id": _party("dl").id,
-        "tier": "execution",
-        "kind": "member_unit",
-        "name_zh": "大连市生态环境局",
-        "name_en": "Dalian Ecology and Environment Bureau",
-        "short_name": "市生态环境局",
-        "parent_id": 0,
-        "sort_order": 5,
-    }
-    return {**data, **overrides}
-
-
 def test_create_body_is_audited(client, login):
     login("admin")
-    response = client.post("/admin/bodies/new", data=_body_form())
+    response = client.post("/admin/bodies/new", data=f.body_form())
     assert response.status_code == 302
     body = _body("大连市生态环境局")
     assert body.tier == "execution" and body.party.code == "dl"
@@ -79,7 +66,7 @@ def test_bad_body_input_is_explained_and_nothing_is_saved(client, login, overrid
     if overrides.get("parent_id") == "SH_PARENT":
         overrides["parent_id"] = _body("上海市浦东新区人民政府").id
     before = db.session.scalar(select(func.count()).select_from(Body))
-    response = client.post("/admin/bodies/new", data=_body_form(**overrides))
+    response = client.post("/admin/bodies/new", data=f.body_form(**overrides))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert message in page, messages_in(page)
@@ -91,7 +78,7 @@ def test_a_unit_cannot_be_put_under_its_own_child(client, login):
     login("admin")
     parent = _body("大连金普新区管理委员会")
     child = _body("中国（辽宁）自由贸易试验区大连片区管理委员会")
-    data = _body_form(name_zh=parent.name_zh, kind="zone", parent_id=child.id)
+    data = f.body_form(name_zh=parent.name_zh, kind="zone", parent_id=child.id)
     page = client.post(f"/admin/bodies/{parent.id}/edit", data=data).get_data(as_text=True)
     assert "不能置于自身之下" in page
     assert db.session.get(Body, parent.id).parent_id is None
@@ -179,7 +166,7 @@ def test_admin_cannot_deactivate_self(client, login):
 
 def test_audit_log_lists_and_filters(client, login):
     login("admin")
-    client.post("/admin/bodies/new", data=_body_form())
+    client.post("/admin/bodies/new", data=f.body_form())
     page = client.get("/admin/audit?action=body.create").get_data(as_text=True)
     assert "body.create" in page and "大连市生态环境局" in page
     page = client.get("/admin/audit?actor=nobody").get_data(as_text=True)

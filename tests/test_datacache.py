@@ -7,7 +7,10 @@ from __future__ import annotations
 from flask import Flask
 
 from coordination import datacache
+from coordination.assignments import operations as tasks
+from coordination.assignments.queries import of_plan
 from coordination.extensions import db
+from tests import factories as f
 from tests.conftest import SHARED_KEYS, make_app
 
 
@@ -66,19 +69,7 @@ def test_a_new_unit_is_offered_in_the_task_filter_at_once(app, client, login):
     login("leader.sh")
     assert "大连市生态环境局" not in client.get("/tasks").get_data(as_text=True)  # the list is kept now
     login("admin")
-    response = client.post(
-        "/admin/bodies/new",
-        data={
-            "party_id": db.session.scalar(db.text("SELECT id FROM parties WHERE code = 'dl'")),
-            "tier": "execution",
-            "kind": "member_unit",
-            "name_zh": "大连市生态环境局",
-            "name_en": "Dalian Ecology and Environment Bureau",
-            "short_name": "市生态环境局",
-            "parent_id": 0,
-            "sort_order": 5,
-        },
-    )
+    response = client.post("/admin/bodies/new", data=f.body_form())
     assert response.status_code == 302
     body_id = db.session.scalar(db.text("SELECT id FROM bodies WHERE name_zh = '大连市生态环境局'"))
     login("leader.sh")
@@ -87,12 +78,10 @@ def test_a_new_unit_is_offered_in_the_task_filter_at_once(app, client, login):
 
 
 def test_the_overview_and_the_home_counts_change_right_after_a_task_is_cancelled(app):
-    """Kept figures of the whole mechanism follow the domain events: one task cancelled by the
-    lead department shows at once on the overview's aggregate and the leader's home counts."""
-    from coordination.assignments import operations as tasks
+    """The overview's kept aggregate follows the domain events: one task cancelled by the lead
+    department shows at once."""
     from coordination.supervision import queries
     from coordination.timeutil import local_today
-    from tests import factories as f
 
     plan = f.issued_plan(items=2)
     mechanism = f.mechanism()
@@ -102,25 +91,21 @@ def test_the_overview_and_the_home_counts_change_right_after_a_task_is_cancelled
 
     before = total()
     assert before > 0 and total() == before
-    task = next(a for a in plan_tasks(plan.id) if a.state == "assigned")
-    tasks.cancel(task, f.user("lead.sh"), reason="合并到其他任务")
-    db.session.commit()
+    _cancel_one_task(plan.id)
     assert total() == before - 1
 
 
-def plan_tasks(plan_id: int):
-    from coordination.assignments.queries import of_plan
-
-    return of_plan(plan_id)
+def _cancel_one_task(plan_id: int) -> None:
+    """The lead department cancels one of the plan's tasks (committed)."""
+    task = next(a for a in of_plan(plan_id) if a.state == "assigned")
+    tasks.cancel(task, f.user("lead.sh"), reason="合并到其他任务")
+    db.session.commit()
 
 
 def test_the_leaders_home_page_counts_follow_another_users_change(app, client, login):
     """The leader's home page (kept counts, served by the web app) after the lead department
     cancels a task in another process (the test's app)."""
     import re
-
-    from coordination.assignments import operations as tasks
-    from tests import factories as f
 
     plan = f.issued_plan(items=2)
 
@@ -131,7 +116,5 @@ def test_the_leaders_home_page_counts_follow_another_users_change(app, client, l
     login("leader.sh")
     before = open_count()
     assert before > 0 and open_count() == before
-    task = next(a for a in plan_tasks(plan.id) if a.state == "assigned")
-    tasks.cancel(task, f.user("lead.sh"), reason="合并到其他任务")
-    db.session.commit()
+    _cancel_one_task(plan.id)
     assert open_count() == before - 1
