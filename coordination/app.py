@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from coordination import cli, datacache, errors, inbox, jobs, navigation, permissions
+from coordination import cli, datacache, errors, inbox, jobs, navigation, permissions, readonly
 from coordination.assignments import plan_pages  # noqa: F401  (the plan pages join on import)
 from coordination.assignments import subscribers as assignment_subscribers  # noqa: F401  (receivers)
 from coordination.assignments.views import bp as assignments_bp
@@ -26,7 +26,7 @@ from coordination.config import INSTANCE_DIR, Config
 from coordination.evaluation.views import bp as evaluation_bp
 from coordination.extensions import babel, csrf, db, limiter, login_manager, migrate
 from coordination.framework.views import bp as framework_bp
-from coordination.labels import ResolvedLabels
+from coordination.labels import resolved_labels
 from coordination.main.views import bp as main_bp
 from coordination.meetings import plan_agenda  # noqa: F401  (its page and receiver join on import)
 from coordination.meetings.views import bp as meetings_bp
@@ -81,6 +81,7 @@ def create_app(config: type[Config] | dict[str, object] | None = None) -> Flask:
     limiter.init_app(app)
     jobs.init_app(app)
     datacache.init_app(app)
+    readonly.init_app(app)
 
     _register_blueprints(app)
     _connect_subscribers()
@@ -197,12 +198,13 @@ def _register_template_helpers(app: Flask) -> None:
         if g.get("database_unavailable"):  # the 503 page: nothing that needs the database
             return {"labels": {}, "unread": 0, "nav_items": [], "current_locale": str(get_locale())}
 
+        locale = str(get_locale())
         return {
             "calendar_notices": _calendar_notices,
-            "labels": ResolvedLabels(),
+            "labels": resolved_labels(locale),
             "unread": _unread(),
             "nav_items": navigation.items_for(current_user),
-            "current_locale": str(get_locale()),
+            "current_locale": locale,
         }
 
     @app.before_request
