@@ -183,13 +183,26 @@ ALL_LABELS["import_state"] = IMPORT_STATE_LABELS
 
 
 class ResolvedLabels(dict):
-    """The label tables in the request's language, each resolved on first use: a page of fifty
-    rows would otherwise look the same translations up hundreds of times."""
+    """The label tables in one language, each resolved on first use: a page of fifty rows would
+    otherwise look the same translations up hundreds of times. Resolve only while that language
+    is the current one (resolved_labels does)."""
 
     def __missing__(self, group: str) -> dict[str, str]:
         resolved = {key: str(value) for key, value in ALL_LABELS[group].items()}
         self[group] = resolved
         return resolved
+
+
+_RESOLVED: dict[str, ResolvedLabels] = {}
+
+
+def resolved_labels(locale: str) -> ResolvedLabels:
+    """The label tables in `locale`, which must be the current locale. Kept for the life of the
+    process: the translations are loaded once at start and the tables are constants."""
+    labels = _RESOLVED.get(locale)
+    if labels is None:
+        labels = _RESOLVED.setdefault(locale, ResolvedLabels())
+    return labels
 
 
 CALENDAR_SOURCE_LABELS = {
