@@ -60,10 +60,10 @@ def _reference_changed(mechanism_id: int, **_: object) -> None:
     touch(reference_version_name(mechanism_id))
 
 
-def touch(*names: str) -> None:
-    """Retire what is kept under these versions once the current transaction commits."""
-    session = db.session()
-    session.info.setdefault(TOUCHED, set()).update(names)
+def touch(*names: str, session: Session | None = None) -> None:
+    """Retire what is kept under these versions once the current transaction (of `session`, by
+    default the request's) commits."""
+    (session or db.session()).info.setdefault(TOUCHED, set()).update(names)
 
 
 @event.listens_for(Session, "after_commit")

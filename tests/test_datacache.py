@@ -4,18 +4,39 @@ never by a change that rolled back. Two apps on one Redis namespace stand for tw
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask
+from sqlalchemy import event
 
 from coordination import datacache
 from coordination.assignments import operations as tasks
 from coordination.assignments.queries import of_plan
 from coordination.extensions import db
+from coordination.organizations.queries import current_mechanism
 from tests import factories as f
 from tests.conftest import SHARED_KEYS, make_app
 
 
 def _second_process(app: Flask) -> Flask:
     return make_app(app.config["SQLALCHEMY_DATABASE_URI"], **{k: app.config[k] for k in SHARED_KEYS})
+
+
+@contextmanager
+def _statements(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def _counter() -> tuple[list[int], object]:
@@ -118,3 +139,27 @@ def test_the_leaders_home_page_counts_follow_another_users_change(app, client, l
     assert before > 0 and open_count() == before
     _cancel_one_task(plan.id)
     assert open_count() == before - 1
+
+
+def test_the_mechanism_kept_in_each_process_follows_a_change_made_in_another(app):
+    other = _second_process(app)
+    with other.app_context():
+        assert current_mechanism().name_zh == f.mechanism().name_zh
+        with _statements(other) as statements:
+            current_mechanism()
+        assert not [s for s in statements if "FROM mechanisms" in s]  # kept, not read again
+    f.mechanism().name_zh = "沪连对口合作（新名称）"
+    db.session.rollback()  # a change that did not happen
+    with other.app_context():
+        assert current_mechanism().name_zh != "沪连对口合作（新名称）"
+    f.mechanism().name_zh = "沪连对口合作（新名称）"
+    db.session.commit()
+    with other.app_context():
+        mechanism = current_mechanism()
+        assert mechanism.name_zh == "沪连对口合作（新名称）"
+        mechanism.traffic_rule = {"warning_workdays": 3}  # the kept row is the request's own to change
+        db.session.commit()
+    db.session.expire_all()
+    assert f.mechanism().traffic_rule == {"warning_workdays": 3}
+    with other.app_context():
+        assert current_mechanism().traffic_rule == {"warning_workdays": 3}

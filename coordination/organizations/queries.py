@@ -2,27 +2,59 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from datetime import date
+from typing import cast
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, select
+from sqlalchemy.orm import make_transient_to_detached, object_session, selectinload
+from sqlalchemy.orm.util import identity_key
 
+from coordination import datacache
 from coordination.extensions import db
 from coordination.organizations.models import Body, Mechanism, Party, Tier
 from workflows import dates
 
+MECHANISMS_VERSION = "mechanisms"  # any mechanism row written (its settings, its being active)
+MECHANISM_COLUMNS = tuple(column.key for column in Mechanism.__table__.columns)
+
 
 def current_mechanism() -> Mechanism:
-    """The mechanism the user works in; Shanghai–Dalian is the first and, for now, the only."""
-    mechanism = db.session.scalar(
-        select(Mechanism).where(Mechanism.active.is_(True)).order_by(Mechanism.id).limit(1)
-    )
-    if mechanism is None:
+    """The mechanism the user works in; Shanghai–Dalian is the first and, for now, the only.
+
+    Read on nearly every page, changed a few times a year: its row is kept in this process until
+    any process writes a mechanism (the mapper events below), and each request gets its own
+    instance of it in its session, as if loaded (changes to it are saved as usual)."""
+    values = datacache.in_process("active-mechanism", [MECHANISMS_VERSION], _active_mechanism)
+    if values is None:
         abort(404)
+    present = db.session.identity_map.get(identity_key(Mechanism, values["id"]))
+    if present is not None:
+        return cast(Mechanism, present)
+    mechanism = Mechanism(**copy.deepcopy(values))  # its settings' dicts are the request's own
+    make_transient_to_detached(mechanism)
+    db.session.add(mechanism)
     return mechanism
+
+
+def _active_mechanism() -> dict[str, object] | None:
+    row = db.session.execute(
+        select(*(getattr(Mechanism, key) for key in MECHANISM_COLUMNS))
+        .where(Mechanism.active.is_(True))
+        .order_by(Mechanism.id)
+        .limit(1)
+    ).first()
+    return None if row is None else dict(zip(MECHANISM_COLUMNS, row, strict=True))
+
+
+@event.listens_for(Mechanism, "after_insert")
+@event.listens_for(Mechanism, "after_update")
+@event.listens_for(Mechanism, "after_delete")
+def _mechanism_written(_mapper: object, _connection: object, target: Mechanism) -> None:
+    datacache.touch(MECHANISMS_VERSION, session=object_session(target))
 
 
 def accepted_dates() -> dates.DateRange:
