@@ -123,7 +123,9 @@ def writer(stop: threading.Event, per_second: float) -> None:
             redis.set(f"coordination:version:tasks:{mechanism}", secrets.token_hex(8))
 
 
-def start_server(workers: int | None = None, app: str = "wsgi:app") -> tuple[subprocess.Popen, int]:
+def start_server(
+    workers: int | None = None, app: str = "wsgi:app", threads: int | None = None
+) -> tuple[subprocess.Popen, int]:
     """gunicorn as deployed: gunicorn.conf.py from the repository, only the address changed."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": BENCH_URL, "RATELIMIT_STORAGE_URI": "memory://"}
@@ -133,6 +135,7 @@ def start_server(workers: int | None = None, app: str = "wsgi:app") -> tuple[sub
             *("--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"),
             *("--pythonpath", str(ROOT / "bench")),
             *(("--workers", str(workers)) if workers else ()),
+            *(("--worker-class", "gthread", "--threads", str(threads)) if threads else ()),
             *("--log-level", "warning", app),
         ],
         cwd=ROOT,
@@ -178,18 +181,21 @@ def main() -> list[tuple[str, dict]]:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, default=None, help="gthread workers with this many threads")
     parser.add_argument("--only", help="measure only the pages whose label contains this")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare Flask view")
     args = parser.parse_args()
     results = []
     import psycopg
 
-    server, port = start_server(args.workers, app="bare:app")
-    try:
-        hammer(port, "/", "", args.connections, 2)
-        figures = hammer(port, "/", "", args.connections, args.seconds)
-        report("bare Flask view (the machine's limit)", figures, args.connections)
-    finally:
-        stop_server(server)
+    if not args.no_baseline:
+        server, port = start_server(args.workers, app="bare:app", threads=args.threads)
+        try:
+            hammer(port, "/", "", args.connections, 2)
+            figures = hammer(port, "/", "", args.connections, args.seconds)
+            report("bare Flask view (the machine's limit)", figures, args.connections)
+        finally:
+            stop_server(server)
     with psycopg.connect(BENCH_URL.replace("postgresql+psycopg", "postgresql")) as conn:
         # A task of the liaison's unit with its 10 reports (the dashboard seeds every task so).
         task = conn.execute(
@@ -200,7 +206,7 @@ def main() -> list[tuple[str, dict]]:
         pages = [page for page in PAGES if page[0] in labels and (args.only or "") in page[0]]
         if not pages:
             continue
-        server, port = start_server(args.workers)
+        server, port = start_server(args.workers, threads=args.threads)
         try:
             for label, user, path in pages:
                 cookie = sign_in(port, user)
