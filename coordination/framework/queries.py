@@ -9,11 +9,12 @@ from coordination.framework.models import Area, KeyTask
 from coordination.organizations.models import Mechanism
 
 
-def areas_with_tasks(mechanism: Mechanism) -> list[Area]:
+def areas_with_tasks(mechanism_id: int) -> list[Area]:
+    """The framework's areas in order, each with its key tasks loaded: two statements."""
     return list(
         db.session.scalars(
             select(Area)
-            .where(Area.mechanism_id == mechanism.id)
+            .where(Area.mechanism_id == mechanism_id)
             .options(selectinload(Area.key_tasks))
             .order_by(Area.number)
         )

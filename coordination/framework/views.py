@@ -13,5 +13,5 @@ from coordination.organizations.queries import current_mechanism
 def index() -> ResponseReturnValue:
     mechanism = current_mechanism()
     return render_template(
-        "framework/index.html", mechanism=mechanism, areas=queries.areas_with_tasks(mechanism)
+        "framework/index.html", mechanism=mechanism, areas=queries.areas_with_tasks(mechanism.id)
     )

@@ -20,10 +20,11 @@ from coordination.assignments.queries import (
 )
 from coordination.extensions import db
 from coordination.framework.models import Area, KeyTask
+from coordination.framework.queries import areas_with_tasks
 from coordination.meetings.models import Meeting
 from coordination.organizations.models import Body, Mechanism
 from coordination.plans.models import AnnualPlan, PlanItem
-from coordination.supervision.years import tasks_of_years
+from coordination.supervision.years import in_years, tasks_of_years
 from coordination.timeutil import as_date, days_from, local_date_of, to_local
 from coordination.visits.models import Visit
 from workflows.assignment import OPEN_VALUES
@@ -150,11 +151,8 @@ def overview(
         .all()
     )
     by_task = {row[0]: Figures(*(int(v or 0) for v in row[1:])) for row in task_rows}
-    areas = db.session.scalars(
-        select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
-    ).all()
     result = []
-    for area in areas:
+    for area in areas_with_tasks(mechanism_id):
         row = AreaRow(area)
         for task in area.key_tasks:
             figures = by_task.get(task.id, Figures())
@@ -217,7 +215,7 @@ def units(
     original deadline, days late, overdue now, extensions asked and granted."""
     is_open = Assignment.state.in_(OPEN_VALUES)
     late = closed_late()
-    in_year = select(tasks_of_years(mechanism_id, year, last_year).c.assignment_id)
+    in_year = in_years(mechanism_id, year, last_year)
     rows = db.session.execute(
         select(
             Assignment.body_id,
@@ -235,7 +233,7 @@ def units(
             func.sum(case((is_open, 1), else_=0)),
             func.sum(case((Assignment.state == "submitted", 1), else_=0)),
         )
-        .where(Assignment.id.in_(in_year))
+        .where(in_year)
         .group_by(Assignment.body_id)
     ).all()
     extensions = {
@@ -247,7 +245,7 @@ def units(
                 func.sum(case((ExtensionRequest.state == "approved", 1), else_=0)),
             )
             .join(Assignment, ExtensionRequest.assignment_id == Assignment.id)
-            .where(Assignment.id.in_(in_year))
+            .where(in_year)
             .group_by(Assignment.body_id)
         )
     }
@@ -293,7 +291,7 @@ class PeriodFigures:
 
 
 def period_figures(mechanism_id: int, first_year: int, last_year: int, today: date) -> PeriodFigures:
-    """Two grouped queries, whatever the number of years or tasks."""
+    """Two grouped queries, whatever the number of years or tasks (and two for the framework)."""
     year_tasks = tasks_of_years(mechanism_id, first_year, last_year)
     figures = {
         year: Figures(0, int(n), int(closed or 0), int(on_time or 0), int(overdue or 0))
@@ -322,10 +320,7 @@ def period_figures(mechanism_id: int, first_year: int, last_year: int, today: da
     ):
         coverage.setdefault(key_task_id, {})[year] = items
         figures.setdefault(year, Figures()).items += items
-    areas = db.session.scalars(
-        select(Area).where(Area.mechanism_id == mechanism_id).order_by(Area.number)
-    ).all()
-    return PeriodFigures(sorted(figures.items()), coverage, list(areas))
+    return PeriodFigures(sorted(figures.items()), coverage, areas_with_tasks(mechanism_id))
 
 
 @dataclass
