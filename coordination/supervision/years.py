@@ -10,7 +10,7 @@ names; tasks with none are reported in a row of their own.
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Subquery, and_, func, literal, or_, select, union_all
 
 from coordination.assignments.models import Assignment
 from coordination.meetings.models import Decision, Meeting
@@ -19,13 +19,54 @@ from coordination.timeutil import local_date_of, year_of
 from coordination.visits.models import Visit, VisitOutcome
 
 
-def tasks_of_years(mechanism_id: int, first_year: int, last_year: int | None = None) -> Subquery:
-    """Rows (assignment_id, year, key_task_id, source) of the tasks of first_year..last_year."""
+def _meeting_year() -> ColumnElement[int]:
+    return year_of(local_date_of(Meeting.starts_at))
+
+
+def _visit_year() -> ColumnElement[int]:
+    return year_of(Visit.starts_on)
+
+
+def _counted(mechanism_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (Assignment.mechanism_id == mechanism_id, Assignment.state != "cancelled")
+
+
+def in_years(mechanism_id: int, first_year: int, last_year: int | None = None) -> ColumnElement[bool]:
+    """The tasks of tasks_of_years as a condition on assignments alone: each source's ids of the
+    years are a short list (plan items, decisions, outcomes), so PostgreSQL reads the tasks once
+    and tests each against them, where `id IN (tasks_of_years)` joined the table to itself
+    (87,500 index probes, 470 ms of the unit table's 650 at 100,000 tasks)."""
     last_year = last_year or first_year
-    counted = (Assignment.mechanism_id == mechanism_id, Assignment.state != "cancelled")
+    return and_(
+        *_counted(mechanism_id),
+        or_(
+            Assignment.plan_item_id.in_(
+                select(PlanItem.id)
+                .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
+                .where(AnnualPlan.year.between(first_year, last_year))
+            ),
+            Assignment.decision_id.in_(
+                select(Decision.id)
+                .join(Meeting, Decision.meeting_id == Meeting.id)
+                .where(_meeting_year().between(first_year, last_year))
+            ),
+            Assignment.visit_outcome_id.in_(
+                select(VisitOutcome.id)
+                .join(Visit, VisitOutcome.visit_id == Visit.id)
+                .where(_visit_year().between(first_year, last_year))
+            ),
+        ),
+    )
+
+
+def tasks_of_years(mechanism_id: int, first_year: int, last_year: int | None = None) -> Subquery:
+    """Rows (assignment_id, year, key_task_id, source) of the tasks of first_year..last_year, for
+    figures grouped by year or by the year's key task (otherwise in_years is cheaper)."""
+    last_year = last_year or first_year
+    counted = _counted(mechanism_id)
     plan_year = AnnualPlan.year
-    meeting_year = year_of(local_date_of(Meeting.starts_at))
-    visit_year = year_of(Visit.starts_on)
+    meeting_year = _meeting_year()
+    visit_year = _visit_year()
     plans = (
         select(
             Assignment.id.label("assignment_id"),
