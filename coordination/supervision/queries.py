@@ -103,33 +103,57 @@ def overview(
     (planned work, tasks or not) and the decisions and outcomes the year's tasks came from."""
     if rule is None:
         rule = traffic_rule_of(db.session.get(Mechanism, mechanism_id))
-    year_tasks = tasks_of_years(mechanism_id, year, last_year)
     light = light_sql(today, rule)
     conditions: list[ColumnElement[bool]] = []
     if party_id:
         conditions.append(Assignment.body_id.in_(select(Body.id).where(Body.party_id == party_id)))
     if body_id:
         conditions.append(Assignment.body_id == body_id)
+    # What is counted travels in the subquery: one pass over the tasks, no join back to them.
+    year_tasks = tasks_of_years(
+        mechanism_id,
+        year,
+        last_year,
+        columns=(
+            Assignment.decision_id.label("decision_id"),
+            Assignment.visit_outcome_id.label("visit_outcome_id"),
+            case((Assignment.state == "closed", 1), else_=0).label("closed"),
+            case((closed_on_time(), 1), else_=0).label("on_time"),
+            case((light == Light.RED.value, 1), else_=0).label("red"),
+            case((light == Light.YELLOW.value, 1), else_=0).label("yellow"),
+        ),
+        where=conditions,
+    )
 
     def count_tasks() -> list[tuple[int | None, ...]]:
-        return [
-            tuple(row)
-            for row in db.session.execute(
+        counted = year_tasks.c
+        # Sums group by hashing; the distinct decisions and outcomes (which would make PostgreSQL
+        # sort every task) are counted over the tasks that came from them, a separate short pass.
+        sources = dict(
+            db.session.execute(
                 select(
-                    year_tasks.c.key_task_id,
-                    func.count(func.distinct(Assignment.decision_id))
-                    + func.count(func.distinct(Assignment.visit_outcome_id)),
-                    func.count(Assignment.id),
-                    func.sum(case((Assignment.state == "closed", 1), else_=0)),
-                    func.sum(case((closed_on_time(), 1), else_=0)),
-                    func.sum(case((light == Light.RED.value, 1), else_=0)),
-                    func.sum(case((light == Light.YELLOW.value, 1), else_=0)),
+                    counted.key_task_id,
+                    func.count(func.distinct(counted.decision_id))
+                    + func.count(func.distinct(counted.visit_outcome_id)),
                 )
-                .select_from(Assignment)
-                .join(year_tasks, year_tasks.c.assignment_id == Assignment.id)
-                .where(*conditions)
-                .group_by(year_tasks.c.key_task_id)
-            ).all()
+                .where(counted.source != "plan_item")
+                .group_by(counted.key_task_id)
+            )
+            .tuples()
+            .all()
+        )
+        return [
+            (key_task_id, sources.get(key_task_id, 0), *sums)
+            for key_task_id, *sums in db.session.execute(
+                select(
+                    counted.key_task_id,
+                    func.count(),
+                    func.sum(counted.closed),
+                    func.sum(counted.on_time),
+                    func.sum(counted.red),
+                    func.sum(counted.yellow),
+                ).group_by(counted.key_task_id)
+            )
         ]
 
     # The aggregate over every task of the year is the same for every reader: kept until a task

@@ -10,6 +10,9 @@ names; tasks with none are reported in a row of their own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import ColumnElement, Subquery, and_, func, literal, or_, select, union_all
 
 from coordination.assignments.models import Assignment
@@ -59,11 +62,19 @@ def in_years(mechanism_id: int, first_year: int, last_year: int | None = None) -
     )
 
 
-def tasks_of_years(mechanism_id: int, first_year: int, last_year: int | None = None) -> Subquery:
-    """Rows (assignment_id, year, key_task_id, source) of the tasks of first_year..last_year, for
-    figures grouped by year or by the year's key task (otherwise in_years is cheaper)."""
+def tasks_of_years(
+    mechanism_id: int,
+    first_year: int,
+    last_year: int | None = None,
+    columns: Sequence[ColumnElement[Any]] = (),
+    where: Sequence[ColumnElement[bool]] = (),
+) -> Subquery:
+    """Rows (assignment_id, year, key_task_id, source, *columns) of the tasks of first_year..
+    last_year that meet `where`, for figures grouped by year or by the year's key task (for
+    others in_years is cheaper). `columns` (labelled expressions over the task's row) let such a
+    figure aggregate the subquery alone instead of joining it back to assignments."""
     last_year = last_year or first_year
-    counted = _counted(mechanism_id)
+    counted = (*_counted(mechanism_id), *where)
     plan_year = AnnualPlan.year
     meeting_year = _meeting_year()
     visit_year = _visit_year()
@@ -73,19 +84,20 @@ def tasks_of_years(mechanism_id: int, first_year: int, last_year: int | None = N
             plan_year.label("year"),
             func.coalesce(PlanItem.key_task_id, Assignment.key_task_id).label("key_task_id"),
             literal("plan_item").label("source"),
+            *columns,
         )
         .join(PlanItem, Assignment.plan_item_id == PlanItem.id)
         .join(AnnualPlan, PlanItem.plan_id == AnnualPlan.id)
         .where(*counted, plan_year.between(first_year, last_year))
     )
     decisions = (
-        select(Assignment.id, meeting_year, Assignment.key_task_id, literal("decision"))
+        select(Assignment.id, meeting_year, Assignment.key_task_id, literal("decision"), *columns)
         .join(Decision, Assignment.decision_id == Decision.id)
         .join(Meeting, Decision.meeting_id == Meeting.id)
         .where(*counted, meeting_year.between(first_year, last_year))
     )
     outcomes = (
-        select(Assignment.id, visit_year, Assignment.key_task_id, literal("visit"))
+        select(Assignment.id, visit_year, Assignment.key_task_id, literal("visit"), *columns)
         .join(VisitOutcome, Assignment.visit_outcome_id == VisitOutcome.id)
         .join(Visit, VisitOutcome.visit_id == Visit.id)
         .where(*counted, visit_year.between(first_year, last_year))
