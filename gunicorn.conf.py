@@ -9,7 +9,8 @@ Workers: chosen by a sweep on the 2-core benchmark machine (bench/throughput.py 
 A page is CPU-bound Python (PostgreSQL takes ~5 % of the cores now that statements stay
 prepared), so threads only add GIL switching, and two processes per core let one draw while
 the other waits on a round trip; more than that only adds context switches.
-Keep-alive: browsers and the load balancer keep connections open between page views.
+keepalive only counts for gthread or async workers (sync workers close after each response, as
+behind the usual reverse proxy); kept at 30 s in case the worker class changes.
 """
 
 import os
