@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from datetime import date
-from typing import cast
 
 from flask import abort
 from flask_babel import gettext as _
@@ -33,7 +32,7 @@ def current_mechanism() -> Mechanism:
         abort(404)
     present = db.session.identity_map.get(identity_key(Mechanism, values["id"]))
     if present is not None:
-        return cast(Mechanism, present)
+        return present
     mechanism = Mechanism(**copy.deepcopy(values))  # its settings' dicts are the request's own
     make_transient_to_detached(mechanism)
     db.session.add(mechanism)
