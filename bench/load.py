@@ -17,6 +17,7 @@ import csv
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -152,6 +153,7 @@ def main() -> None:
         [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker"], cwd=ROOT, env=env
     )
     prefix = Path(tempfile.mkdtemp()) / "load"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         subprocess.run(
             [
@@ -163,6 +165,7 @@ def main() -> None:
             cwd=ROOT,
             check=False,
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust's alone: the others still run
     finally:
         server.send_signal(signal.SIGTERM)
         worker.send_signal(signal.SIGTERM)
@@ -183,6 +186,8 @@ def main() -> None:
         print(
             f"failure: {failure['Method']} {failure['Name']}: {failure['Error']} × {failure['Occurrences']}"
         )
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"client CPU: {100 * cpu / (args.minutes * 60):.0f} % of one core (locust, on the same cores)")
     print(f"5xx answers: {server_errors}")
     if server_errors:
         raise SystemExit(1)
