@@ -19,6 +19,7 @@ import argparse
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -115,11 +116,16 @@ def main() -> None:
         rows.append(
             ("delivery", f"{delivery[1]} e-mails at {delivery[2]} e-mails/s, one worker", TARGETS["delivery"])
         )
-    width = max(len(name) for name, _, _ in rows)
+    width = max(_columns(name) for name, _, _ in rows)
     print("\n" + "benchmark".ljust(width) + " | figure | target")
     print("-" * width + "-|--------|-------")
     for name, figure, target in rows:
-        print(f"{name.ljust(width)} | {figure} | {target}")
+        print(f"{name}{' ' * (width - _columns(name))} | {figure} | {target}")
+
+
+def _columns(text: str) -> int:
+    """Terminal columns: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 if __name__ == "__main__":
