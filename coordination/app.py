@@ -41,6 +41,7 @@ from coordination.reminders import subscribers as reminder_subscribers  # noqa: 
 from coordination.reminders.queries import task_supervision
 from coordination.reminders.views import bp as reminders_bp
 from coordination.supervision import key_tasks  # noqa: F401  (its page joins the framework blueprint)
+from coordination.supervision import subscribers as supervision_subscribers  # noqa: F401  (receivers)
 from coordination.supervision.views import bp as supervision_bp
 from coordination.timeutil import to_local
 from coordination.urls import reaches_only_this_machine

@@ -116,6 +116,37 @@ def test_the_overview_and_the_home_counts_change_right_after_a_task_is_cancelled
     assert total() == before - 1
 
 
+def test_the_overview_follows_an_amendment_that_moves_an_item_to_another_key_task(app):
+    """No task changes when an issued plan's item moves to another key task; the kept rows
+    by key task must follow all the same."""
+    from coordination.plans import operations as plans
+    from coordination.supervision import queries
+    from coordination.timeutil import local_today
+
+    plan = f.issued_plan(items=1)
+    item = plan.items[0]
+    mechanism = f.mechanism()
+
+    def tasks_of(number: int) -> int:
+        rows = queries.overview(mechanism.id, plan.year, local_today())
+        return sum(t.figures.assignments for r in rows for t in r.tasks if t.key_task.number == number)
+
+    moved_from = item.key_task.number
+    moved_to = 27 if moved_from != 27 else 26
+    before = tasks_of(moved_from)
+    assert before > 0 and tasks_of(moved_to) == 0
+    plans.update_item(
+        item,
+        f.item_data(number=moved_to),
+        f.user("lead.sh"),
+        expected_version=item.version,
+        amendment_reason="并入另一项重点任务",
+    )
+    db.session.commit()
+    assert tasks_of(moved_from) == 0
+    assert tasks_of(moved_to) == before
+
+
 def _cancel_one_task(plan_id: int) -> None:
     """The lead department cancels one of the plan's tasks (committed)."""
     task = next(a for a in of_plan(plan_id) if a.state == "assigned")
